@@ -1,4 +1,80 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { printJson, say } from '../output.ts';
 
-/** Placeholder: commands for this domain are added by its issue. */
-export function registerIsoCommands(_program: Command): void {}
+interface IsoOptions {
+  netid: string;
+  bootUrl?: string;
+  kernel?: string;
+  kernelArgs?: string;
+  output: string;
+  efiOnly?: boolean;
+  json?: boolean;
+  toolchain?: string;
+}
+
+/** `g8boot iso`: build a hybrid iPXE boot image (ISO and USB in one file) for a network id. */
+export function registerIsoCommands(program: Command): void {
+  program
+    .command('iso')
+    .alias('usb')
+    .summary('build a bootable iPXE ISO/USB image for a ZeroTier network')
+    .description(
+      'Build a hybrid iPXE boot image for a ZeroTier network id: the same file boots as a CD and written to a USB\n' +
+        'stick, on BIOS and UEFI. Stage 1 brings up the network and chains the boot script from a g8boot boot\n' +
+        'service (--boot-url), or boots a G8OS kernel directly (--kernel) with zerotier=<id> on its command line.',
+    )
+    .requiredOption('--netid <id>', 'ZeroTier network id (16 hex digits; 0 or null = no ZeroTier)')
+    .addOption(new Option('--boot-url <url>', 'boot service base URL; stage 1 chains <url>/g8os.ipxe?netid=<id>').conflicts('kernel'))
+    .option('--kernel <url>', 'inline mode: G8OS kernel URL to chain directly')
+    .option('--kernel-args <args>', 'inline mode: extra kernel arguments, e.g. "development console=ttyS0"')
+    .requiredOption('-o, --output <file>', 'where to write the image ("-" for standard output)')
+    .option('--efi-only', 'write only the EFI System Partition image (FAT), for UEFI HTTP boot or a FAT stick')
+    .option('--toolchain <dir>', 'iPXE toolchain directory (default: the bundled one)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  g8boot iso --netid 8056c2e21c000001 --boot-url http://10.0.2.2:8080 -o g8os.iso\n' +
+        '  g8boot iso --netid 8056c2e21c000001 --kernel https://example.org/g8os.efi --kernel-args development -o g8os.iso\n' +
+        '  g8boot iso --netid 8056c2e21c000001 --boot-url http://192.168.1.10:8080 -o - | sudo dd of=/dev/sdX bs=1M',
+    )
+    .action(async (opts: IsoOptions) => {
+      const started = performance.now();
+      const media = await import('../../core/boot/boot-media.ts');
+      const spec = media.parseBootMediaRequest({
+        netid: opts.netid,
+        bootUrl: opts.bootUrl,
+        kernelUrl: opts.kernel,
+        kernelArgs: opts.kernelArgs,
+      });
+      const toStdout = opts.output === '-';
+      const path = toStdout ? '-' : await media.checkOutputPath(opts.output);
+      const { loadToolchain } = await import('../../core/boot/toolchain/index.ts');
+      const toolchain = await loadToolchain(opts.toolchain);
+      const image = media.planBootMedia(toolchain, spec);
+      const layout = opts.efiOnly ? image.esp : image.layout;
+      if (toStdout) {
+        const { pipeLayout } = await import('../../core/boot/layout.ts');
+        await pipeLayout(layout, process.stdout);
+        return;
+      }
+      const written = await media.writeBootImageFile(layout, path);
+      const ms = performance.now() - started;
+      if (opts.json) {
+        printJson({
+          output: written.path,
+          bytes: written.bytes,
+          sha256: media.sha256OfLayout(layout),
+          networkId: spec.networkId,
+          mode: spec.mode,
+          chains: spec.mode === 'chain' ? spec.stage2Url : spec.kernelUrl,
+          ...(spec.mode === 'inline' ? { kernelArgs: spec.kernelArgs } : {}),
+          kind: opts.efiOnly ? 'esp' : 'hybrid-iso',
+          ms: Math.round(ms * 10) / 10,
+        });
+      } else {
+        say(`Wrote ${written.path} (${(written.bytes / 1048576).toFixed(1)} MiB, ${opts.efiOnly ? 'EFI System Partition' : 'hybrid ISO/USB, BIOS + UEFI'}) in ${ms.toFixed(0)} ms.`);
+        say(`It boots iPXE, brings up the network and chains ${media.describeTarget(spec)}`);
+      }
+    });
+}

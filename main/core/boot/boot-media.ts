@@ -1,0 +1,133 @@
+/**
+ * Boot media from a person's request: validate everything first (so a bad value changes nothing), render
+ * stage 1, lay out the image, write it atomically. Shared by the CLI, the tray app and the boot service.
+ */
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { InvalidInputError } from '../../common/errors.ts';
+import {
+  parseBaseUrl,
+  parseBootNetworkId,
+  parseHttpUrl,
+  parseKernelArgs,
+  quote,
+  type NetworkId,
+} from '../../common/validate.ts';
+import { VERSION } from '../version.ts';
+import { imageTimestamp, planBootImage, type BootFiles, type BootImage } from './image.ts';
+import { kernelCommandLine, renderStage1, stage2Url } from './ipxe-script.ts';
+import { layoutChunks, writeLayoutFile } from './layout.ts';
+
+export interface BootMediaRequest {
+  /** 16 hex digits, or 0/null for no ZeroTier. */
+  netid: string;
+  /** Boot service base URL: stage 1 chains <bootUrl>/g8os.ipxe?netid=<id>. */
+  bootUrl?: string | undefined;
+  /** Inline mode: the G8OS kernel URL, chained directly with zerotier=<id>. */
+  kernelUrl?: string | undefined;
+  kernelArgs?: string | readonly string[] | undefined;
+}
+
+export type BootMediaSpec =
+  | { networkId: NetworkId | null; mode: 'chain'; bootUrl: string; stage2Url: string }
+  | { networkId: NetworkId | null; mode: 'inline'; kernelUrl: string; kernelArgs: string[] };
+
+export const GENERATOR = `g8boot ${VERSION}`;
+
+/** Validate a request. Throws InvalidInputError (exit code 2) naming the bad value. */
+export function parseBootMediaRequest(request: BootMediaRequest): BootMediaSpec {
+  const networkId = parseBootNetworkId(request.netid);
+  const hasBoot = request.bootUrl !== undefined;
+  const hasKernel = request.kernelUrl !== undefined;
+  if (hasBoot === hasKernel) {
+    throw new InvalidInputError('E_USAGE', hasBoot ? 'Give either a boot URL or a kernel URL, not both.' : 'Give a boot URL or a kernel URL.', {
+      hint: '--boot-url <url> chains the boot script from a g8boot boot service; --kernel <url> boots a G8OS kernel directly.',
+    });
+  }
+  if (hasBoot) {
+    if (request.kernelArgs !== undefined && parseKernelArgs(request.kernelArgs).length > 0) {
+      throw new InvalidInputError('E_USAGE', 'Kernel arguments go with --kernel (inline mode).', {
+        hint: 'With --boot-url the boot service decides the kernel arguments (its ?args= / path form).',
+      });
+    }
+    const bootUrl = parseBaseUrl(request.bootUrl!, 'boot URL');
+    return { networkId, mode: 'chain', bootUrl, stage2Url: stage2Url(bootUrl, networkId) };
+  }
+  return {
+    networkId,
+    mode: 'inline',
+    kernelUrl: parseHttpUrl(request.kernelUrl!, 'kernel URL'),
+    kernelArgs: parseKernelArgs(request.kernelArgs),
+  };
+}
+
+export function stage1For(spec: BootMediaSpec): string {
+  return spec.mode === 'chain'
+    ? renderStage1({ networkId: spec.networkId, bootUrl: spec.bootUrl, generator: GENERATOR })
+    : renderStage1({ networkId: spec.networkId, kernelUrl: spec.kernelUrl, kernelArgs: spec.kernelArgs, generator: GENERATOR });
+}
+
+/** What the image boots, in words: the stage-2 URL, or the kernel URL and its command line. */
+export function describeTarget(spec: BootMediaSpec): string {
+  return spec.mode === 'chain' ? spec.stage2Url : [spec.kernelUrl, ...kernelCommandLine(spec.networkId, spec.kernelArgs)].join(' ');
+}
+
+export function planBootMedia(files: BootFiles, spec: BootMediaSpec, env: NodeJS.ProcessEnv = process.env): BootImage {
+  return planBootImage(files, { script: stage1For(spec), networkId: spec.networkId, timestamp: imageTimestamp(files, env) });
+}
+
+/**
+ * Check that `output` can be written before doing any work: its directory exists and is a directory, and
+ * the path itself is not a directory.
+ */
+export async function checkOutputPath(output: string): Promise<string> {
+  const path = resolve(output);
+  const dir = dirname(path);
+  const dirStat = await stat(dir).catch(() => null);
+  if (!dirStat?.isDirectory()) {
+    throw new InvalidInputError('E_OUTPUT_DIR', `Cannot write ${quote(output)}: the directory ${quote(dir)} does not exist.`, {
+      hint: 'Create the directory first, or choose another output path with -o.',
+    });
+  }
+  const fileStat = await stat(path).catch(() => null);
+  if (fileStat?.isDirectory()) {
+    throw new InvalidInputError('E_OUTPUT_IS_DIR', `Cannot write ${quote(output)}: it is a directory.`, {
+      hint: 'Give a file name, e.g. -o g8os.iso.',
+    });
+  }
+  return path;
+}
+
+export interface WrittenImage {
+  path: string;
+  bytes: number;
+}
+
+/** Write atomically; permission and disk-full errors become messages that say which path. */
+export async function writeBootImageFile(image: BootImage['layout'], path: string): Promise<WrittenImage> {
+  try {
+    await writeLayoutFile(image, path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // ENOENT here means the directory (checked to exist) does not take new files, as in /proc.
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOENT') {
+      const why = code === 'EROFS' ? 'the filesystem is read-only' : code === 'ENOENT' ? 'files cannot be created there' : 'permission denied';
+      throw new InvalidInputError('E_OUTPUT_NOT_WRITABLE', `Cannot write ${quote(path)}: ${why}.`, {
+        hint: 'Choose a directory you can write to with -o.',
+        cause: error,
+      });
+    }
+    if (code === 'ENOSPC') {
+      throw new InvalidInputError('E_OUTPUT_NO_SPACE', `Cannot write ${quote(path)}: the disk is full.`, { cause: error });
+    }
+    throw error;
+  }
+  return { path, bytes: image.size };
+}
+
+export function sha256OfLayout(layout: BootImage['layout']): string {
+  const h = createHash('sha256');
+  for (const chunk of layoutChunks(layout)) h.update(chunk);
+  return h.digest('hex');
+}

@@ -1,0 +1,148 @@
+/**
+ * The hybrid iPXE boot image, laid out the way iPXE's own util/genfsimg does (FIELD-NOTES §5):
+ *
+ *   ISO 9660 root: ISOLINUX.BIN (boot info table patched), LDLINUX.C32, ISOLINUX.CFG
+ *                  (KERNEL ipxe.lkrn / INITRD autoexec.ipxe), IPXE.LKRN, BOOT.CAT, AUTOEXEC.IPXE, ESP.IMG
+ *   El Torito:     BIOS no-emulation entry -> isolinux.bin (4 sectors), UEFI (0xEF) entry -> ESP.IMG
+ *   ESP.IMG (FAT): EFI/BOOT/BOOTX64.EFI, EFI/BOOT/BOOTAA64.EFI, /autoexec.ipxe
+ *   System area:   isohybrid MBR + GPT, backup GPT at the end (see hybrid.ts)
+ *
+ * BIOS: isolinux -> ipxe.lkrn, which runs the script it receives as its initrd. UEFI: firmware -> BOOTX64.EFI,
+ * which runs autoexec.ipxe from the filesystem it was loaded from. Both run the same stage-1 script.
+ *
+ * Files that never change for a given toolchain come first, so their LBAs - and the patched isolinux.bin - are
+ * the same for every image; only the catalog, the script and the ESP differ between network ids.
+ */
+import { createHash } from 'node:crypto';
+import { planFat, type FatPlan } from './fat.ts';
+import { bootCatalog, patchBootInfoTable } from './eltorito.ts';
+import { FIRST_DESCRIPTOR_BLOCK, ISO_BLOCK, planIsoVolume } from './iso9660.ts';
+import { planHybrid } from './hybrid.ts';
+import { makeLayout, placeAt, type Layout } from './layout.ts';
+
+/** The toolchain files an image is made of (a Toolchain from ./toolchain satisfies this). */
+export interface BootFiles {
+  lkrn: Uint8Array;
+  efiX64: Uint8Array;
+  efiArm64: Uint8Array;
+  isolinuxBin: Uint8Array;
+  ldlinuxC32: Uint8Array;
+  isohdpfx: Uint8Array;
+  manifest: { sourceDateEpoch: number };
+}
+
+export interface BootImageOptions {
+  /** Stage-1 iPXE script (from renderStage1). */
+  script: string;
+  /** Shown as the volume label; 16 hex digits or null. */
+  networkId: string | null;
+  /** Timestamp for every file and the volume; see imageTimestamp(). */
+  timestamp: Date;
+}
+
+export interface BootImage {
+  /** The whole hybrid image (ISO / USB stick). */
+  layout: Layout;
+  /** The ESP alone (for UEFI sticks and HTTP boot). */
+  esp: Layout;
+}
+
+export const ISOLINUX_CFG = [
+  '# g8boot: start iPXE, which runs autoexec.ipxe (handed over as its initrd).',
+  'DEFAULT ipxe',
+  'PROMPT 0',
+  'LABEL ipxe',
+  '  KERNEL ipxe.lkrn',
+  '  INITRD autoexec.ipxe',
+  '',
+].join('\n');
+const ISOLINUX_CFG_BYTES = Buffer.from(ISOLINUX_CFG, 'latin1');
+
+/**
+ * Timestamps make images differ run to run; reproducible builds use SOURCE_DATE_EPOCH
+ * (reproducible-builds.org) and otherwise the toolchain's own date, so the same inputs give the same bytes.
+ */
+export function imageTimestamp(files: BootFiles, env: NodeJS.ProcessEnv = process.env): Date {
+  const fromEnv = env.SOURCE_DATE_EPOCH;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    const seconds = Number(fromEnv);
+    if (!Number.isInteger(seconds) || seconds < 0) {
+      throw new Error(`SOURCE_DATE_EPOCH must be a whole number of seconds, not ${JSON.stringify(fromEnv)}`);
+    }
+    return new Date(seconds * 1000);
+  }
+  return new Date(files.manifest.sourceDateEpoch * 1000);
+}
+
+export function planBootImage(files: BootFiles, options: BootImageOptions): BootImage {
+  const script = Buffer.from(options.script, 'latin1');
+  const seed = createHash('sha256')
+    .update(script)
+    .update(String(options.timestamp.getTime()))
+    .update(digestOf(files))
+    .digest();
+
+  const fat: FatPlan = planFat(
+    [
+      { path: 'EFI/BOOT/BOOTX64.EFI', data: files.efiX64 },
+      { path: 'EFI/BOOT/BOOTAA64.EFI', data: files.efiArm64 },
+      { path: 'autoexec.ipxe', data: script },
+    ],
+    { volumeLabel: 'G8BOOT', volumeId: seed.readUInt32LE(0), timestamp: options.timestamp },
+  );
+  const esp = makeLayout(fat.size, fat.segments);
+
+  const isolinux = Buffer.from(files.isolinuxBin);
+  const catalog = Buffer.alloc(ISO_BLOCK);
+  const volume = planIsoVolume(
+    [
+      { name: 'ISOLINUX.BIN', data: isolinux },
+      { name: 'LDLINUX.C32', data: files.ldlinuxC32 },
+      { name: 'ISOLINUX.CFG', data: ISOLINUX_CFG_BYTES },
+      { name: 'IPXE.LKRN', data: files.lkrn },
+      { name: 'BOOT.CAT', data: catalog },
+      { name: 'AUTOEXEC.IPXE', data: script },
+      // The ESP's bytes are the FAT plan's segments, placed below.
+      { name: 'ESP.IMG', size: fat.size },
+    ],
+    {
+      volumeId: options.networkId ? `G8OS_${options.networkId.toUpperCase()}` : 'G8OS',
+      timestamp: options.timestamp,
+      applicationId: 'G8BOOT IPXE BOOT IMAGE',
+      preparerId: 'G8BOOT',
+      bootCatalogName: 'BOOT.CAT',
+    },
+  );
+  const isolinuxLba = volume.lba.get('ISOLINUX.BIN')!;
+  const espLba = volume.lba.get('ESP.IMG')!;
+  isolinux.set(patchBootInfoTable(files.isolinuxBin, FIRST_DESCRIPTOR_BLOCK, isolinuxLba));
+  bootCatalog({ lba: isolinuxLba, sectorCount: 4 }, { lba: espLba, sectorCount: fat.size / 512 }).copy(catalog);
+
+  const hybrid = planHybrid({
+    mbrCode: files.isohdpfx,
+    isolinuxLba,
+    espLba,
+    espBytes: fat.size,
+    isoBytes: volume.blocks * ISO_BLOCK,
+    seed,
+  });
+  const layout = makeLayout(hybrid.imageBytes, [
+    ...hybrid.segments,
+    ...volume.segments,
+    ...placeAt(espLba * ISO_BLOCK, fat.segments),
+  ]);
+  return { layout, esp };
+}
+
+const digests = new WeakMap<BootFiles, Buffer>();
+/** A digest of the toolchain files, computed once per loaded toolchain (seeds GUIDs, serials). */
+function digestOf(files: BootFiles): Buffer {
+  let d = digests.get(files);
+  if (!d) {
+    const h = createHash('sha256');
+    for (const part of [files.lkrn, files.efiX64, files.efiArm64, files.isolinuxBin, files.ldlinuxC32, files.isohdpfx]) h.update(part);
+    d = h.digest();
+    digests.set(files, d);
+  }
+  return d;
+}
