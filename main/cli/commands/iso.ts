@@ -49,7 +49,8 @@ export function registerIsoCommands(program: Command): void {
       });
       const toStdout = opts.output === '-';
       const path = toStdout ? '-' : await media.checkOutputPath(opts.output);
-      const { loadToolchain } = await import('../../core/boot/toolchain/index.ts');
+      // load.ts, not the index: the fetcher (undici, xz) is not needed to read an installed toolchain.
+      const { loadToolchain } = await import('../../core/boot/toolchain/load.ts');
       const toolchain = await loadToolchain(opts.toolchain);
       const image = media.planBootMedia(toolchain, spec);
       const layout = opts.efiOnly ? image.esp : image.layout;
