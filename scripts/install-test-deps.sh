@@ -2,7 +2,7 @@
 # System packages the test suite drives for real (Debian/Ubuntu; run as root or with sudo):
 # QEMU + OVMF for boot tests, xorriso/mtools/dosfstools/fdisk/gdisk to read images back, redis-server for
 # core0 probes, Chromium for the UI tests, busybox-static + a Debian kernel for the full boot chain;
-# hyperfine and GNU time for the benchmarks (npm run bench).
+# hyperfine, GNU time and wrk for the benchmarks (npm run bench).
 set -euo pipefail
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -11,7 +11,7 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   qemu-system-x86 ovmf xorriso mtools dosfstools fdisk gdisk \
   redis-server openssl chromium busybox-static cpio iproute2 ca-certificates curl \
-  hyperfine time >/dev/null
+  hyperfine time wrk >/dev/null
 
 # A real Linux kernel for boot tests, without installing it as this machine's kernel (that would also
 # build an initramfs for it, which takes minutes): download the package and take /boot/vmlinuz-* out of it.

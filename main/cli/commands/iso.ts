@@ -26,7 +26,7 @@ export function registerIsoCommands(program: Command): void {
     .requiredOption('--netid <id>', 'ZeroTier network id (16 hex digits; 0 or null = no ZeroTier)')
     .addOption(new Option('--boot-url <url>', 'boot service base URL; stage 1 chains <url>/g8os.ipxe?netid=<id>').conflicts('kernel'))
     .option('--kernel <url>', 'inline mode: G8OS kernel URL to chain directly')
-    .option('--kernel-args <args>', 'inline mode: extra kernel arguments, e.g. "development console=ttyS0"')
+    .option('--kernel-args <args>', 'extra kernel arguments, e.g. "development console=ttyS0" (with --boot-url they are passed to the service)')
     .requiredOption('-o, --output <file>', 'where to write the image ("-" for standard output)')
     .option('--efi-only', 'write only the EFI System Partition image (FAT), for UEFI HTTP boot or a FAT stick')
     .option('--toolchain <dir>', 'iPXE toolchain directory (default: the bundled one)')

@@ -1,4 +1,158 @@
+/**
+ * `g8boot serve` (the boot service) and `g8boot kernel add|ls|rm|default` (its kernel cache).
+ */
 import type { Command } from 'commander';
+import { InvalidInputError } from '../../common/errors.ts';
+import { quote } from '../../common/validate.ts';
+import { printJson, printTable, say } from '../output.ts';
+import { startProgress } from '../progress.ts';
 
-/** Placeholder: commands for this domain are added by its issue. */
-export function registerServeCommands(_program: Command): void {}
+interface ServeOptions {
+  listen: string;
+  publicUrl?: string;
+  kernelDir?: string;
+  kernelUrl?: string;
+  kernelArgs?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+const DEFAULT_LISTEN = '127.0.0.1:8088';
+
+/** "127.0.0.1:8088", "[::1]:8088", "0.0.0.0:80" or just "8088" (loopback). */
+export function parseListen(input: string): { host: string; port: number } {
+  const text = input.trim();
+  const m = /^\d{1,5}$/.test(text) ? [text, undefined, '127.0.0.1', text] : /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(text);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) {
+    throw new InvalidInputError('E_INVALID_LISTEN', `Invalid listen address ${quote(input)}.`, {
+      hint: 'Use <address>:<port>, e.g. 127.0.0.1:8088, 0.0.0.0:8088 (your LAN) or [::1]:8088.',
+    });
+  }
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);
+
+export function registerServeCommands(program: Command): void {
+  program
+    .command('serve')
+    .summary('run the boot service: iPXE scripts, ISO/USB images and kernels per network id')
+    .description(
+      'Run the boot service of the original G8OS design: stage-2 iPXE scripts (/g8os.ipxe?netid=<id>, /ipxe/<id>),\n' +
+        'hybrid images whose stage 1 chains back here (/iso/<id>, /usb/<id>, /efi/<id>) and kernels from the local\n' +
+        'cache (/kernel/<name>). Binds 127.0.0.1 unless told otherwise. Stops cleanly on SIGTERM or Ctrl-C.',
+    )
+    .option('--listen <addr:port>', 'address and port to listen on (0.0.0.0:PORT serves your LAN)', DEFAULT_LISTEN)
+    .option('--public-url <url>', 'base URL machines should use to reach this service (default: the Host they asked)')
+    .option('--kernel-dir <dir>', 'directory of G8OS kernels served as /kernel/<name> (default: g8boot\'s kernel cache)')
+    .option('--kernel-url <url>', 'boot this kernel URL instead of the local default kernel')
+    .option('--kernel-args <args>', 'kernel arguments for every node, e.g. "development console=ttyS0"')
+    .option('--json', 'print each boot request as a JSON line')
+    .option('--quiet', 'do not log boot requests')
+    .action(async (opts: ServeOptions) => {
+      const { parseBaseUrl, parseHttpUrl, parseKernelArgs } = await import('../../common/validate.ts');
+      const listen = parseListen(opts.listen);
+      const publicUrl = opts.publicUrl === undefined ? undefined : parseBaseUrl(opts.publicUrl, 'public URL');
+      const kernelUrl = opts.kernelUrl === undefined ? undefined : parseHttpUrl(opts.kernelUrl, 'kernel URL');
+      const kernelArgs = parseKernelArgs(opts.kernelArgs);
+      const { defaultKernel, defaultKernelDir } = await import('../../core/boot/service/kernels.ts');
+      const kernelDir = opts.kernelDir ?? defaultKernelDir();
+      const { loadToolchain } = await import('../../core/boot/toolchain/load.ts');
+      const toolchain = await loadToolchain();
+      const { startBootService } = await import('../../core/boot/service/server.ts');
+      const service = await startBootService({ ...listen, publicUrl, kernelDir, kernelUrl, kernelArgs, toolchain });
+
+      const kernel = kernelUrl ?? (await defaultKernel(kernelDir))?.name;
+      say(`g8boot boot service listening on ${service.url}${publicUrl ? ` (public URL ${publicUrl})` : ''}`);
+      if (!isLoopback(service.host)) {
+        say(`Serving beyond this machine (${service.host}): any machine that can reach this port can fetch boot images and kernels.`);
+      } else {
+        say('Loopback only: VMs with user-mode networking reach it as 10.0.2.2; use --listen 0.0.0.0:PORT for LAN machines.');
+      }
+      say(kernel ? `Kernel: ${kernel}` : `No kernel yet: stage 2 will tell nodes so. Add one with \`g8boot kernel add <file|url>\` (directory ${kernelDir}).`);
+      say(`Try: ${service.url}/ in a browser, or ${service.url}/iso/<network id>`);
+
+      service.events.on('boot', (e) => {
+        if (opts.quiet) return;
+        if (opts.json) process.stdout.write(`${JSON.stringify(e)}\n`);
+        else say(`${new Date(e.time).toISOString()} ${e.remote} ${e.route} ${e.networkId === undefined ? '-' : (e.networkId ?? '0')} ${e.status} ${e.userAgent || '-'}`);
+      });
+      service.events.on('failure', (error) => say(`error while answering a request: ${(error as Error).message ?? error}`));
+
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          say(`${signal}: stopping the boot service...`);
+          void service.close(5000).then(resolve);
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+    });
+
+  const kernel = program.command('kernel').description("The boot service's kernel cache (served as /kernel/<name>).");
+  kernel
+    .command('add <source>')
+    .description('Add a G8OS kernel from a file or an http(s) URL (downloads resume after an interruption).')
+    .option('--name <name>', 'file name in the cache (default: the source\'s file name)')
+    .option('--default', 'make it the kernel stage 2 boots')
+    .option('--sha256 <hex>', 'refuse the kernel unless its SHA256 is this')
+    .option('--kernel-dir <dir>', 'kernel cache directory')
+    .option('--json', 'print the result as JSON')
+    .action(async (source: string, opts: { name?: string; default?: boolean; sha256?: string; kernelDir?: string; json?: boolean }) => {
+      const { addKernel, defaultKernelDir } = await import('../../core/boot/service/kernels.ts');
+      const progress = await startProgress({ label: 'Downloading', unit: 'bytes' });
+      try {
+        const added = await addKernel({
+          dir: opts.kernelDir ?? defaultKernelDir(),
+          source,
+          name: opts.name,
+          makeDefault: opts.default,
+          sha256: opts.sha256,
+          onProgress: (done, total) => progress.update(done, total),
+        });
+        progress.stop();
+        if (opts.json) printJson(added);
+        else {
+          say(`Added ${added.name} (${(added.bytes / 1048576).toFixed(1)} MiB) to ${added.path}${added.resumedFrom ? `, resumed at ${added.resumedFrom} bytes` : ''}.`);
+          say(`SHA256 ${added.sha256}${added.isDefault ? '\nIt is the default kernel.' : ''}`);
+        }
+      } finally {
+        progress.stop();
+      }
+    });
+  kernel
+    .command('ls')
+    .description('List the kernels in the cache.')
+    .option('--kernel-dir <dir>', 'kernel cache directory')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { kernelDir?: string; json?: boolean }) => {
+      const { listKernels, defaultKernelDir } = await import('../../core/boot/service/kernels.ts');
+      const dir = opts.kernelDir ?? defaultKernelDir();
+      const kernels = await listKernels(dir);
+      if (opts.json) return printJson(kernels);
+      if (kernels.length === 0) return say(`No kernels in ${dir}. Add one with \`g8boot kernel add <file|url>\`.`);
+      printTable(
+        ['NAME', 'SIZE', 'MODIFIED', 'DEFAULT', 'INITRD'],
+        kernels.map((k) => [k.name, `${(k.bytes / 1048576).toFixed(1)} MiB`, k.modified.toISOString(), k.isDefault ? 'yes' : '', k.initrd ? 'yes' : '']),
+      );
+    });
+  kernel
+    .command('default <name>')
+    .description('Make <name> the kernel stage 2 boots.')
+    .option('--kernel-dir <dir>', 'kernel cache directory')
+    .action(async (name: string, opts: { kernelDir?: string }) => {
+      const { setDefaultKernel, defaultKernelDir } = await import('../../core/boot/service/kernels.ts');
+      await setDefaultKernel(opts.kernelDir ?? defaultKernelDir(), name);
+      say(`${name} is now the default kernel.`);
+    });
+  kernel
+    .command('rm <name>')
+    .description('Remove a kernel from the cache.')
+    .option('--kernel-dir <dir>', 'kernel cache directory')
+    .action(async (name: string, opts: { kernelDir?: string }) => {
+      const { removeKernel, defaultKernelDir } = await import('../../core/boot/service/kernels.ts');
+      await removeKernel(opts.kernelDir ?? defaultKernelDir(), name);
+      say(`Removed ${name}.`);
+    });
+}

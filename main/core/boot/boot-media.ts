@@ -30,7 +30,7 @@ export interface BootMediaRequest {
 }
 
 export type BootMediaSpec =
-  | { networkId: NetworkId | null; mode: 'chain'; bootUrl: string; stage2Url: string }
+  | { networkId: NetworkId | null; mode: 'chain'; bootUrl: string; stage2Url: string; kernelArgs: string[] }
   | { networkId: NetworkId | null; mode: 'inline'; kernelUrl: string; kernelArgs: string[] };
 
 export const GENERATOR = `g8boot ${VERSION}`;
@@ -45,26 +45,23 @@ export function parseBootMediaRequest(request: BootMediaRequest): BootMediaSpec 
       hint: '--boot-url <url> chains the boot script from a g8boot boot service; --kernel <url> boots a G8OS kernel directly.',
     });
   }
+  const kernelArgs = parseKernelArgs(request.kernelArgs);
   if (hasBoot) {
-    if (request.kernelArgs !== undefined && parseKernelArgs(request.kernelArgs).length > 0) {
-      throw new InvalidInputError('E_USAGE', 'Kernel arguments go with --kernel (inline mode).', {
-        hint: 'With --boot-url the boot service decides the kernel arguments (its ?args= / path form).',
-      });
-    }
+    // The boot service adds these to the kernel's command line (stage-2 URL `&args=`).
     const bootUrl = parseBaseUrl(request.bootUrl!, 'boot URL');
-    return { networkId, mode: 'chain', bootUrl, stage2Url: stage2Url(bootUrl, networkId) };
+    return { networkId, mode: 'chain', bootUrl, stage2Url: stage2Url(bootUrl, networkId, kernelArgs), kernelArgs };
   }
   return {
     networkId,
     mode: 'inline',
     kernelUrl: parseHttpUrl(request.kernelUrl!, 'kernel URL'),
-    kernelArgs: parseKernelArgs(request.kernelArgs),
+    kernelArgs,
   };
 }
 
 export function stage1For(spec: BootMediaSpec): string {
   return spec.mode === 'chain'
-    ? renderStage1({ networkId: spec.networkId, bootUrl: spec.bootUrl, generator: GENERATOR })
+    ? renderStage1({ networkId: spec.networkId, bootUrl: spec.bootUrl, kernelArgs: spec.kernelArgs, generator: GENERATOR })
     : renderStage1({ networkId: spec.networkId, kernelUrl: spec.kernelUrl, kernelArgs: spec.kernelArgs, generator: GENERATOR });
 }
 

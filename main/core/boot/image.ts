@@ -92,11 +92,11 @@ export function planBootImage(files: BootFiles, options: BootImageOptions): Boot
   );
   const esp = makeLayout(fat.size, fat.segments);
 
-  const isolinux = Buffer.from(files.isolinuxBin);
   const catalog = Buffer.alloc(ISO_BLOCK);
   const volume = planIsoVolume(
     [
-      { name: 'ISOLINUX.BIN', data: isolinux },
+      // Patched below, once its LBA is known.
+      { name: 'ISOLINUX.BIN', size: files.isolinuxBin.length },
       { name: 'LDLINUX.C32', data: files.ldlinuxC32 },
       { name: 'ISOLINUX.CFG', data: ISOLINUX_CFG_BYTES },
       { name: 'IPXE.LKRN', data: files.lkrn },
@@ -115,7 +115,6 @@ export function planBootImage(files: BootFiles, options: BootImageOptions): Boot
   );
   const isolinuxLba = volume.lba.get('ISOLINUX.BIN')!;
   const espLba = volume.lba.get('ESP.IMG')!;
-  isolinux.set(patchBootInfoTable(files.isolinuxBin, FIRST_DESCRIPTOR_BLOCK, isolinuxLba));
   bootCatalog({ lba: isolinuxLba, sectorCount: 4 }, { lba: espLba, sectorCount: fat.size / 512 }).copy(catalog);
 
   const hybrid = planHybrid({
@@ -129,9 +128,24 @@ export function planBootImage(files: BootFiles, options: BootImageOptions): Boot
   const layout = makeLayout(hybrid.imageBytes, [
     ...hybrid.segments,
     ...volume.segments,
+    { offset: isolinuxLba * ISO_BLOCK, data: patchedIsolinux(files, isolinuxLba) },
     ...placeAt(espLba * ISO_BLOCK, fat.segments),
   ]);
   return { layout, esp };
+}
+
+const patched = new WeakMap<BootFiles, { lba: number; data: Buffer }>();
+/**
+ * isolinux.bin with its boot info table for a given LBA. The LBA is the same for every image built from one
+ * toolchain (constant files come first), so the boot service patches it once, not per request.
+ */
+function patchedIsolinux(files: BootFiles, lba: number): Buffer {
+  let entry = patched.get(files);
+  if (entry?.lba !== lba) {
+    entry = { lba, data: patchBootInfoTable(files.isolinuxBin, FIRST_DESCRIPTOR_BLOCK, lba) };
+    patched.set(files, entry);
+  }
+  return entry.data;
 }
 
 const digests = new WeakMap<BootFiles, Buffer>();

@@ -20,7 +20,10 @@ export interface Stage1Options {
   bootUrl?: string;
   /** Inline mode: the G8OS kernel URL (validated by parseHttpUrl). */
   kernelUrl?: string;
-  /** Inline mode: extra kernel arguments (validated by parseKernelArgs). */
+  /**
+   * Extra kernel arguments (validated by parseKernelArgs). Inline mode puts them on the kernel's command
+   * line; chain mode passes them to the boot service in the stage-2 URL (`&args=`).
+   */
   kernelArgs?: readonly string[];
   /** Shown on the console, e.g. "g8boot 0.1.0". */
   generator: string;
@@ -29,6 +32,8 @@ export interface Stage1Options {
 export interface Stage2Options {
   networkId: NetworkId | null;
   kernelUrl: string;
+  /** An initramfs to load with the kernel (stock kernels need one; G8OS kernels embed theirs). */
+  initrdUrl?: string | undefined;
   kernelArgs?: readonly string[];
   generator: string;
 }
@@ -37,9 +42,10 @@ export interface Stage2Options {
 const DHCP_ROUNDS = 3;
 const RETRY_PAUSE_S = 10;
 
-/** The stage-2 URL a stage-1 script fetches for a network id. */
-export function stage2Url(bootUrl: string, networkId: NetworkId | null): string {
-  return `${bootUrl}/g8os.ipxe?netid=${networkId ?? '0'}`;
+/** The stage-2 URL a stage-1 script fetches for a network id (and extra kernel arguments, if any). */
+export function stage2Url(bootUrl: string, networkId: NetworkId | null, kernelArgs: readonly string[] = []): string {
+  const args = kernelArgs.length ? `&args=${encodeURIComponent(kernelArgs.join(' '))}` : '';
+  return `${bootUrl}/g8os.ipxe?netid=${networkId ?? '0'}${args}`;
 }
 
 /** The kernel command line for a network id: `zerotier=<id>` first, then the extra arguments. */
@@ -79,12 +85,15 @@ function networkUpBlock(): string[] {
 }
 
 /** The chain step with a readable failure path that retries. */
-function chainBlock(what: string, url: string, args: readonly string[]): string[] {
-  const https = url.startsWith('https:');
+function chainBlock(what: string, url: string, args: readonly string[], initrdUrl?: string): string[] {
+  const https = url.startsWith('https:') || !!initrdUrl?.startsWith('https:');
   return [
     ':g8_chain',
     // HTTPS certificate checks need the right time; `||` keeps going where iPXE lacks the ntp command.
     ...(https ? ['ntp pool.ntp.org ||'] : []),
+    ...(initrdUrl
+      ? [`echo g8boot: fetching the initramfs from ${initrdUrl}`, `initrd ${initrdUrl} || goto g8_chain_failed`]
+      : []),
     `echo g8boot: fetching ${what} from ${url}`,
     ...(args.length ? [`echo g8boot: kernel arguments: ${args.join(' ')}`] : []),
     [`chain --autofree ${url}`, ...args, '|| goto g8_chain_failed'].join(' '),
@@ -113,7 +122,7 @@ export function renderStage1(options: Stage1Options): string {
   assertNetworkId(networkId);
   const args = kernelCommandLine(networkId, options.kernelArgs);
   args.forEach(assertToken);
-  const target = bootUrl !== undefined ? stage2Url(assertToken(bootUrl), networkId) : assertToken(kernelUrl!);
+  const target = bootUrl !== undefined ? assertToken(stage2Url(assertToken(bootUrl), networkId, options.kernelArgs)) : assertToken(kernelUrl!);
   const lines = [
     ...header(options.generator, [`g8boot: G8OS boot image for ${describeNetwork(networkId)}`]),
     ...networkUpBlock(),
@@ -135,7 +144,12 @@ export function renderStage2(options: Stage2Options): string {
     'isset ${ip} && echo g8boot: network already up: address ${ip} ||',
     'isset ${ip} && goto g8_have_net ||',
     ...networkUpBlock(),
-    ...chainBlock('the G8OS kernel', assertToken(options.kernelUrl), args),
+    ...chainBlock(
+      'the G8OS kernel',
+      assertToken(options.kernelUrl),
+      args,
+      options.initrdUrl === undefined ? undefined : assertToken(options.initrdUrl),
+    ),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -146,7 +160,8 @@ export function renderStage2(options: Stage2Options): string {
  * The message is reduced to a safe character set since it can echo what the client sent.
  */
 export function renderErrorScript(message: string, generator: string): string {
-  const safe = message.replace(/[^A-Za-z0-9 .,:;_\-/=?()'<>@+]/g, '?').replace(/\$/g, '?').slice(0, 300);
+  // iPXE's echo prints quotes literally (it has no quoting); `$`, `{`, `}`, `#` and controls never pass.
+  const safe = message.replace(/[^A-Za-z0-9 .,:;_\-/=?()'"<>@+]/g, '?').slice(0, 300);
   const words = safe.split(/\s+/).filter((w) => w && w !== '||' && w !== '&&' && w !== ';' && !w.startsWith('#'));
   return `${[
     '#!ipxe',

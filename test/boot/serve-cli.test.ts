@@ -1,0 +1,146 @@
+/** `g8boot serve` and `g8boot kernel …` through the built CLI, as people and scripts run them. */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, runCli } from '../helpers/cli.ts';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'g8boot-serve-cli-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function startServe(args: string[]) {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env: { ...process.env, G8BOOT_HOME: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let stdout = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const url = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 10_000);
+    child.stderr.on('data', () => {
+      const m = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, url, exited, output: () => ({ stdout, stderr }) };
+}
+
+describe('g8boot serve', () => {
+  it('serves on loopback, logs boot requests, and exits 0 on SIGTERM', async () => {
+    const kernels = join(dir, 'k1');
+    (await import('node:fs')).mkdirSync(kernels);
+    writeFileSync(join(kernels, 'g8os.efi'), 'kernel');
+    const serve = startServe(['--listen', '127.0.0.1:0', '--kernel-dir', kernels, '--kernel-args', 'development']);
+    const url = await serve.url;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const r = await request(`${url}/ipxe/8056c2e21c000001`, { headers: { 'user-agent': 'iPXE/1.21.1' } });
+    const script = await r.body.text();
+    expect(script).toContain(`chain --autofree ${url}/kernel/g8os.efi zerotier=8056c2e21c000001 development ||`);
+    expect(serve.output().stderr).toMatch(/Loopback only/);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(serve.output().stderr).toMatch(/127\.0\.0\.1 script 8056c2e21c000001 200 iPXE\/1\.21\.1/);
+    serve.child.kill('SIGTERM');
+    expect(await serve.exited).toBe(0);
+    expect(serve.output().stderr).toMatch(/SIGTERM: stopping/);
+  });
+
+  it('prints JSON lines with --json and says so when it serves beyond this machine', async () => {
+    const serve = startServe(['--listen', '0.0.0.0:0', '--json', '--kernel-url', 'http://example.org/k']);
+    const url = await serve.url;
+    const port = new URL(url).port;
+    await (await request(`http://127.0.0.1:${port}/g8os.ipxe?netid=0`)).body.text();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(serve.output().stderr).toMatch(/Serving beyond this machine \(0\.0\.0\.0\)/);
+    const event = JSON.parse(serve.output().stdout.trim().split('\n')[0]!);
+    expect(event).toMatchObject({ route: 'script', networkId: null, status: 200, path: '/g8os.ipxe?netid=0' });
+    serve.child.kill('SIGTERM');
+    expect(await serve.exited).toBe(0);
+  });
+
+  it.each([['nonsense'], ['127.0.0.1:99999'], ['[::1:8088'], ['127.0.0.1:']])('refuses --listen %s with exit code 2', async (listen) => {
+    const r = await runCli(['serve', '--listen', listen], { env: { G8BOOT_HOME: dir } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Invalid listen address/);
+  });
+});
+
+describe('g8boot kernel', () => {
+  const payload = Buffer.from(Array.from({ length: 2_000_000 }, (_, i) => (i * 31) & 0xff));
+  const sha = createHash('sha256').update(payload).digest('hex');
+
+  it('adds from a file, lists, sets the default and removes', async () => {
+    const kdir = join(dir, 'k2');
+    const src = join(dir, 'g8os-a.efi');
+    writeFileSync(src, payload);
+    const added = await runCli(['kernel', 'add', src, '--kernel-dir', kdir, '--json']);
+    expect(added.code).toBe(0);
+    expect(JSON.parse(added.stdout)).toMatchObject({ name: 'g8os-a.efi', bytes: payload.length, sha256: sha, isDefault: true });
+    writeFileSync(join(dir, 'b.efi'), 'b');
+    expect((await runCli(['kernel', 'add', join(dir, 'b.efi'), '--name', 'g8os-b.efi', '--kernel-dir', kdir])).code).toBe(0);
+    expect((await runCli(['kernel', 'default', 'g8os-a.efi', '--kernel-dir', kdir])).code).toBe(0);
+    const ls = JSON.parse((await runCli(['kernel', 'ls', '--kernel-dir', kdir, '--json'])).stdout) as { name: string; isDefault: boolean }[];
+    expect(ls.map((k) => [k.name, k.isDefault])).toEqual([['g8os-a.efi', true], ['g8os-b.efi', false]]);
+    expect((await runCli(['kernel', 'rm', 'g8os-a.efi', '--kernel-dir', kdir])).code).toBe(0);
+    expect(readdirSync(kdir).filter((f) => !f.startsWith('.'))).toEqual(['g8os-b.efi']);
+    const bad = await runCli(['kernel', 'add', src, '--name', '../evil', '--kernel-dir', kdir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/Invalid kernel name/);
+  });
+
+  it('downloads from a URL, resumes after an interruption, and checks the SHA256', async () => {
+    const kdir = join(dir, 'k3');
+    let attempts = 0;
+    const ranges: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      attempts++;
+      ranges.push(req.headers.range);
+      const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+      if (m) {
+        const from = Number(m[1]);
+        res.writeHead(206, { 'content-length': payload.length - from, 'content-range': `bytes ${from}-${payload.length - 1}/${payload.length}` });
+        res.end(payload.subarray(from));
+        return;
+      }
+      // First attempt: send half, then cut the connection.
+      res.writeHead(200, { 'content-length': payload.length });
+      res.write(payload.subarray(0, 1_000_000), () => setTimeout(() => res.destroy(), 50));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/releases/g8os-1.3.efi`;
+    try {
+      const first = await runCli(['kernel', 'add', url, '--kernel-dir', kdir]);
+      expect(first.code).toBe(1);
+      expect(first.stderr).toMatch(/stopped at|ended at/);
+      expect(first.stderr).toMatch(/resumes where it stopped/);
+      expect(existsSync(join(kdir, 'g8os-1.3.efi'))).toBe(false);
+      const wrong = await runCli(['kernel', 'add', url, '--kernel-dir', kdir, '--sha256', '0'.repeat(64)]);
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toMatch(new RegExp(`SHA256 is ${sha}`));
+      expect(existsSync(join(kdir, 'g8os-1.3.efi'))).toBe(false);
+      // The mismatch threw the partial download away; cut it again and then resume.
+      const cut = await runCli(['kernel', 'add', url, '--kernel-dir', kdir]);
+      expect(cut.code).toBe(1);
+      const second = await runCli(['kernel', 'add', url, '--kernel-dir', kdir, '--sha256', sha, '--json']);
+      expect(second.code, second.stderr).toBe(0);
+      const result = JSON.parse(second.stdout);
+      expect(result).toMatchObject({ name: 'g8os-1.3.efi', sha256: sha });
+      expect(result.resumedFrom).toBeGreaterThan(0);
+      expect(ranges.at(-1)).toBe(`bytes=${result.resumedFrom}-`);
+      expect(readFileSync(join(kdir, 'g8os-1.3.efi')).equals(payload)).toBe(true);
+      expect(attempts).toBeGreaterThanOrEqual(4);
+    } finally {
+      server.close();
+    }
+  });
+});
