@@ -1,4 +1,293 @@
+/**
+ * ZeroTier commands: this machine's node (`zt status|join|leave`), a controller's networks and members
+ * (`zt networks|members`, `authorize`, `deauthorize`, `zt create-network`) and the simulator (`demo`).
+ *
+ * Controller commands take `--controller central|local` (default central when a Central token is configured).
+ * Tokens come from ZEROTIER_CENTRAL_TOKEN or `--central-token-file`, never from a flag: the process list shows
+ * every user the command lines of all processes.
+ */
 import type { Command } from 'commander';
+import { G8bootError, InvalidInputError } from '../../common/errors.ts';
+import { parseIntInRange, parseNetworkId, parseNodeId, quote } from '../../common/validate.ts';
+import type { Controller, ControllerFlags, JoinedNetwork, Member, Network } from '../../core/zerotier/index.ts';
+import { printJson, printTable, say } from '../output.ts';
 
-/** Placeholder: commands for this domain are added by its issue. */
-export function registerZerotierCommands(_program: Command): void {}
+interface JsonOption {
+  json?: boolean;
+}
+
+interface ControllerOptions extends ControllerFlags, JsonOption {}
+
+interface LocalOptions extends JsonOption {
+  ztHome?: string;
+}
+
+function withControllerOptions(command: Command): Command {
+  return command
+    .option('--controller <kind>', "central (ZeroTier Central) or local (the controller in this machine's zerotier-one); default central when a Central token is configured")
+    .option('--central-url <url>', 'ZeroTier Central API base URL, including /api/v1 (default: env ZEROTIER_CENTRAL_URL, else https://api.zerotier.com/api/v1)')
+    .option('--central-token-file <path>', 'file holding the Central API token (default: env ZEROTIER_CENTRAL_TOKEN)')
+    .option('--zt-home <dir>', "home directory of this machine's ZeroTier One (default: env ZEROTIER_HOME, else the OS's)")
+    .option('--json', 'print JSON');
+}
+
+function withLocalOptions(command: Command): Command {
+  return command
+    .option('--zt-home <dir>', "home directory of this machine's ZeroTier One (default: env ZEROTIER_HOME, else the OS's)")
+    .option('--json', 'print JSON');
+}
+
+async function withController<T>(options: ControllerFlags, run: (controller: Controller) => Promise<T>): Promise<T> {
+  const { createController, resolveControllerConfig } = await import('../../core/zerotier/index.ts');
+  const controller = await createController(await resolveControllerConfig(options));
+  try {
+    return await run(controller);
+  } finally {
+    await controller.close();
+  }
+}
+
+function ago(time: number | null, now = Date.now()): string {
+  if (time === null) return 'never';
+  const seconds = Math.max(0, Math.round((now - time) / 1000));
+  if (seconds < 90) return `${seconds} s ago`;
+  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 36 * 3600) return `${Math.round(seconds / 3600)} h ago`;
+  return `${Math.round(seconds / 86400)} d ago`;
+}
+
+function joinedRows(networks: readonly JoinedNetwork[], describe: (n: JoinedNetwork) => string): string[][] {
+  return networks.map((n) => [n.id, n.name || '-', `${n.status} (${describe(n)})`, n.assignedAddresses.join(', ') || '-', n.device ?? '-']);
+}
+
+function printMembers(members: readonly Member[], state: (m: Member) => string): void {
+  printTable(
+    ['NODE ID', 'NAME', 'STATE', 'ONLINE', 'LAST SEEN', 'IPS', 'PHYSICAL', 'VERSION'],
+    members.map((m) => [
+      m.nodeId,
+      m.name || '-',
+      state(m),
+      m.online ? 'online' : 'offline',
+      ago(m.lastSeen),
+      m.ips.join(', ') || '-',
+      m.physicalAddress ?? '-',
+      m.clientVersion ?? '-',
+    ]),
+  );
+}
+
+function printNetworks(networks: readonly Network[]): void {
+  printTable(
+    ['NETWORK', 'NAME', 'ACCESS', 'MEMBERS', 'IPV4 POOLS', 'IPV6'],
+    networks.map((n) => [
+      n.id,
+      n.name || '-',
+      n.private ? 'private' : 'public',
+      n.totalMemberCount === null ? '-' : `${n.authorizedMemberCount ?? '?'}/${n.totalMemberCount} authorized`,
+      n.ipAssignmentPools.map((p) => `${p.start}-${p.end}`).join(', ') || '-',
+      [n.v6AssignMode.rfc4193 ? 'rfc4193' : '', n.v6AssignMode.sixPlane ? '6plane' : ''].filter(Boolean).join(', ') || '-',
+    ]),
+  );
+}
+
+/** Authorize or deauthorize members, paced by the controller's rate limiter; reports each, fails if any failed. */
+async function setAuthorization(
+  networkArg: string,
+  nodeArgs: readonly string[],
+  authorized: boolean,
+  options: ControllerOptions & { allWaiting?: boolean },
+): Promise<void> {
+  const nwid = parseNetworkId(networkArg);
+  const requested = [...new Set(nodeArgs.map((id) => parseNodeId(id)))];
+  if (requested.length === 0 && !options.allWaiting) {
+    throw new InvalidInputError('E_USAGE', 'Name the node ids to authorize, or pass --all-waiting.', {
+      hint: '`g8boot zt members <nwid>` lists the members; those in state "waiting" asked to join.',
+    });
+  }
+  const [{ default: pLimit }, { isWaitingForAuthorization, memberState }] = await Promise.all([
+    import('p-limit'),
+    import('../../core/zerotier/index.ts'),
+  ]);
+  await withController(options, async (controller) => {
+    let targets: string[] = requested;
+    if (options.allWaiting) {
+      const waiting = (await controller.listMembers(nwid)).filter(isWaitingForAuthorization).map((m) => m.nodeId);
+      targets = [...new Set([...requested, ...waiting])];
+      if (targets.length === 0) say(`No member of ${nwid} is waiting for authorization.`);
+    }
+    // Several in flight so the rate limiter, not the round trip, sets the pace (20 requests/s on Central).
+    const limit = pLimit(8);
+    const verb = authorized ? 'Authorized' : 'Deauthorized';
+    const results = await Promise.allSettled(
+      targets.map((id) =>
+        limit(async () => {
+          const member = await controller.updateMember(nwid, id, { authorized });
+          if (!options.json) say(`${verb} ${member.nodeId} on ${nwid} (${memberState(member)}${member.ips.length ? `: ${member.ips.join(', ')}` : ''}).`);
+          return member;
+        }),
+      ),
+    );
+    const members = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [{ id: targets[i] ?? '', error: r.reason as unknown }] : []));
+    if (options.json) printJson(members);
+    const [first] = failures;
+    if (!first) return;
+    if (targets.length === 1) throw first.error;
+    for (const failure of failures) say(`g8boot: ${failure.id}: ${failure.error instanceof Error ? failure.error.message : String(failure.error)}`);
+    throw new G8bootError('E_ZT_PARTIAL', `${failures.length} of ${targets.length} members were not ${verb.toLowerCase()}.`, {
+      hint: first.error instanceof G8bootError ? first.error.hint : undefined,
+    });
+  });
+}
+
+/** `--listen 127.0.0.1:PORT` or `PORT`: loopback only, since the demo's tokens are printed for anyone to use. */
+function parseListen(input: string): { host: string; port: number } {
+  const m = /^(?:(.+):)?(\d+)$/.exec(input.trim());
+  const host = m?.[1]?.replace(/^\[(.*)\]$/, '$1') ?? '127.0.0.1';
+  const loopback = host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  if (!m || !loopback) {
+    throw new InvalidInputError('E_INVALID_LISTEN', `Invalid --listen ${quote(input)}.`, {
+      hint: 'Give a loopback address and port, e.g. 127.0.0.1:9994 (the demo prints its tokens, so it only listens on this machine).',
+    });
+  }
+  return { host, port: parseIntInRange(m[2] ?? '', 'port', 0, 65535) };
+}
+
+export function registerZerotierCommands(program: Command): void {
+  const zt = program.command('zt').description("ZeroTier: this machine's node, and the networks and members of a controller");
+
+  withLocalOptions(zt.command('status').description("this machine's ZeroTier node and the networks it joined")).action(async (options: LocalOptions) => {
+    const { connectLocalService, describeJoinStatus } = await import('../../core/zerotier/index.ts');
+    const service = await connectLocalService({ ztHome: options.ztHome });
+    try {
+      const [node, networks] = await Promise.all([service.status(), service.listNetworks()]);
+      if (options.json) return printJson({ node: { ...node, url: service.location.url }, networks });
+      process.stdout.write(
+        `Node ${node.address}  ${node.online ? 'online' : 'OFFLINE'}  ZeroTier ${node.version}${node.tcpFallbackActive ? '  (relaying over TCP)' : ''}  ${service.location.url}\n`,
+      );
+      if (networks.length === 0) return say('No network joined; join one with `g8boot zt join <nwid>`.');
+      printTable(['NETWORK', 'NAME', 'STATUS', 'ADDRESSES', 'DEVICE'], joinedRows(networks, describeJoinStatus));
+    } finally {
+      await service.close();
+    }
+  });
+
+  withLocalOptions(
+    zt
+      .command('join')
+      .description('join a network with this machine')
+      .argument('<nwid>', 'network id (16 hex digits)')
+      .option('--wait', 'wait until the network is usable (authorized, with an address)')
+      .option('--timeout <seconds>', 'with --wait, give up after this long', '120'),
+  ).action(async (networkArg: string, options: LocalOptions & { wait?: boolean; timeout: string }) => {
+    const nwid = parseNetworkId(networkArg);
+    const timeoutMs = parseIntInRange(options.timeout, '--timeout', 1, 86_400) * 1000;
+    const { connectLocalService, describeJoinStatus } = await import('../../core/zerotier/index.ts');
+    const service = await connectLocalService({ ztHome: options.ztHome });
+    try {
+      let network = await service.join(nwid);
+      if (options.wait) {
+        network = await service.waitUntilReady(nwid, { timeoutMs, onProgress: (_, words) => say(`${nwid}: ${words}`) });
+      }
+      if (options.json) return printJson(network);
+      const addresses = network.assignedAddresses.length ? ` (${network.assignedAddresses.join(', ')})` : '';
+      process.stdout.write(`Joined ${nwid}: ${describeJoinStatus(network)}${addresses}\n`);
+    } finally {
+      await service.close();
+    }
+  });
+
+  withLocalOptions(zt.command('leave').description('leave a network with this machine').argument('<nwid>', 'network id (16 hex digits)')).action(
+    async (networkArg: string, options: LocalOptions) => {
+      const nwid = parseNetworkId(networkArg);
+      const { connectLocalService } = await import('../../core/zerotier/index.ts');
+      const service = await connectLocalService({ ztHome: options.ztHome });
+      try {
+        await service.leave(nwid);
+        if (options.json) return printJson({ left: nwid });
+        process.stdout.write(`Left ${nwid}.\n`);
+      } finally {
+        await service.close();
+      }
+    },
+  );
+
+  withControllerOptions(zt.command('networks').description("the controller's networks")).action(async (options: ControllerOptions) => {
+    await withController(options, async (controller) => {
+      const networks = await controller.listNetworks();
+      if (options.json) return printJson(networks);
+      if (networks.length === 0) return say(`No networks on ${controller.endpoint}.`);
+      printNetworks(networks);
+    });
+  });
+
+  withControllerOptions(
+    zt.command('members').description("a network's members, unauthorized ones included").argument('<nwid>', 'network id (16 hex digits)'),
+  ).action(async (networkArg: string, options: ControllerOptions) => {
+    const nwid = parseNetworkId(networkArg);
+    const { memberState } = await import('../../core/zerotier/index.ts');
+    await withController(options, async (controller) => {
+      const members = await controller.listMembers(nwid);
+      if (options.json) return printJson(members);
+      if (members.length === 0) return say(`Network ${nwid} has no members yet.`);
+      printMembers(members, memberState);
+    });
+  });
+
+  withLocalOptions(
+    zt
+      .command('create-network')
+      .description("create a private lab network on this machine's ZeroTier controller")
+      .requiredOption('--subnet <cidr>', 'IPv4 network whose hosts members get, e.g. 10.147.17.0/24')
+      .option('--name <name>', 'network name', 'g8boot-lab'),
+  ).action(async (options: LocalOptions & { subnet: string; name: string }) => {
+    const { connectSelfHostedController, discoverLocalService } = await import('../../core/zerotier/index.ts');
+    const controller = await connectSelfHostedController(await discoverLocalService({ ztHome: options.ztHome }));
+    try {
+      const network = await controller.createNetwork({ name: options.name, subnet: options.subnet });
+      if (options.json) return printJson(network);
+      process.stdout.write(`Created ${network.id} (${network.name}).\n`);
+      say(`Join it with \`g8boot zt join ${network.id}\`, or boot G8OS nodes with it.`);
+    } finally {
+      await controller.close();
+    }
+  });
+
+  withControllerOptions(
+    program
+      .command('authorize')
+      .description('authorize members of a network (they then receive their addresses)')
+      .argument('<nwid>', 'network id (16 hex digits)')
+      .argument('[nodeIds...]', 'node ids (10 hex digits each)')
+      .option('--all-waiting', 'also every unauthorized member seen in the last 5 minutes'),
+  ).action((networkArg: string, nodeArgs: string[], options: ControllerOptions & { allWaiting?: boolean }) =>
+    setAuthorization(networkArg, nodeArgs, true, options),
+  );
+
+  withControllerOptions(
+    program
+      .command('deauthorize')
+      .description('deauthorize members of a network')
+      .argument('<nwid>', 'network id (16 hex digits)')
+      .argument('<nodeIds...>', 'node ids (10 hex digits each)'),
+  ).action((networkArg: string, nodeArgs: string[], options: ControllerOptions) => setAuthorization(networkArg, nodeArgs, false, options));
+
+  program
+    .command('demo')
+    .description('run a ZeroTier simulator (Central, this machine\'s service and a controller) with a scripted population')
+    .option('--listen <address>', 'loopback address and port to listen on, e.g. 127.0.0.1:9994 (default: a free port)')
+    .action(async (options: { listen?: string }) => {
+      const listen = options.listen === undefined ? undefined : parseListen(options.listen);
+      const { startDemo } = await import('../../core/zerotier/simulator/demo.ts');
+      const demo = await startDemo({ host: listen?.host, port: listen?.port });
+      say(`g8boot demo: ZeroTier simulator on ${demo.simulator.url}, network ${demo.networkId}. Point the CLI at it in another shell:`);
+      for (const [name, value] of Object.entries(demo.env)) process.stdout.write(`export ${name}=${value}\n`);
+      say(`Then try \`g8boot zt members ${demo.networkId}\`, \`g8boot authorize ${demo.networkId} --all-waiting\`, \`g8boot zt join ${demo.networkId} --wait\`.`);
+      say('A new node asks to join every ~20 s. Press Ctrl+C to stop.');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await demo.stop();
+    });
+}

@@ -1,0 +1,41 @@
+/**
+ * g8boot's ZeroTier layer: one Controller interface over ZeroTier Central and a self-hosted controller, and this
+ * machine's ZeroTier One service. The simulator (./simulator/server.ts) is imported separately, by tests and
+ * demo mode only.
+ */
+import { createCentralController } from './central.ts';
+import type { ControllerConfig } from './config.ts';
+import { discoverLocalService } from './local-discovery.ts';
+import { connectSelfHostedController } from './self-hosted.ts';
+import type { CallOptions, Controller } from './types.ts';
+
+export type * from './types.ts';
+export { CENTRAL_DEFAULT_URL, createCentralController, parseCentralUrl } from './central.ts';
+export { resolveControllerConfig, parseControllerKind, type ControllerConfig, type ControllerFlags } from './config.ts';
+export { ZeroTierApiError, type HttpTuning } from './http.ts';
+export { discoverLocalService, zeroTierPaths, type DiscoveryOptions, type LocalServiceLocation } from './local-discovery.ts';
+export {
+  connectLocalService,
+  createLocalService,
+  describeJoinStatus,
+  type JoinedNetwork,
+  type JoinedNetworkStatus,
+  type LocalService,
+  type NodeStatus,
+} from './local-service.ts';
+export { memberState, isWaitingForAuthorization, type MemberState } from './member-state.ts';
+export { isOnline, ONLINE_WINDOW_MS } from './online.ts';
+export { rfc4193Address, sixPlaneAddress } from './addresses.ts';
+export { connectSelfHostedController, type SelfHostedController, type LabNetworkSpec } from './self-hosted.ts';
+
+/**
+ * The controller a configuration names. For `local`, finds this machine's service and checks that it has a
+ * controller (E_ZT_NO_CONTROLLER otherwise).
+ */
+export async function createController(config: ControllerConfig, options: CallOptions = {}): Promise<Controller> {
+  if (config.kind === 'central') {
+    return createCentralController({ ...config.http, baseUrl: config.baseUrl, token: config.token, requestsPerSecond: config.requestsPerSecond });
+  }
+  const discovered = await discoverLocalService(config.discovery);
+  return connectSelfHostedController(discovered, { http: config.http, memberConcurrency: config.memberConcurrency }, options);
+}

@@ -1,0 +1,36 @@
+/** Checking a member change before it is sent, shared by both controllers. */
+import { InvalidInputError } from '../../common/errors.ts';
+import { quote } from '../../common/validate.ts';
+import type { MemberUpdate } from './types.ts';
+
+const MAX_LABEL = 255;
+
+/** Returns the update with its fields checked; refuses an empty update and names/descriptions with control characters. */
+export function checkMemberUpdate(update: MemberUpdate): MemberUpdate {
+  const checked: MemberUpdate = {};
+  if (update.authorized !== undefined) {
+    if (typeof update.authorized !== 'boolean') {
+      throw new InvalidInputError('E_INVALID_UPDATE', `"authorized" must be true or false, not ${quote(String(update.authorized))}.`);
+    }
+    checked.authorized = update.authorized;
+  }
+  if (update.name !== undefined) checked.name = checkLabel(update.name, 'name');
+  if (update.description !== undefined) checked.description = checkLabel(update.description, 'description');
+  if (Object.keys(checked).length === 0) {
+    throw new InvalidInputError('E_INVALID_UPDATE', 'The member update changes nothing.', {
+      hint: 'Give at least one of authorized, name or description.',
+    });
+  }
+  return checked;
+}
+
+function checkLabel(value: unknown, what: string): string {
+  if (typeof value !== 'string') throw new InvalidInputError('E_INVALID_UPDATE', `The member ${what} must be text.`);
+  if (value.length > MAX_LABEL) {
+    throw new InvalidInputError('E_INVALID_UPDATE', `The member ${what} is ${value.length} characters long; the limit is ${MAX_LABEL}.`);
+  }
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u.test(value)) {
+    throw new InvalidInputError('E_INVALID_UPDATE', `The member ${what} ${quote(value)} contains a line break or control character.`);
+  }
+  return value;
+}
