@@ -1,0 +1,249 @@
+/**
+ * The test-VM workflow the CLI and the app share: `up` (validate, build the image into the VM's directory,
+ * create, start, remember the start for the node monitor), `list` with states read from the hypervisors,
+ * `down`, `remove`. A VM that fails half-way is removed, not left behind.
+ */
+import { join } from 'node:path';
+import { G8bootError, InvalidInputError } from '../../common/errors.ts';
+import { parseBaseUrl, parseBootNetworkId, parseIntInRange, quote, type NetworkId } from '../../common/validate.ts';
+import { chooseHypervisor, createDriver } from './drivers.ts';
+import { outOfDisk } from './errors.ts';
+import { recordVmStart } from './expectations.ts';
+import type { Host } from './host.ts';
+import { claimVmDirs, defaultVmName, listVmRecords, parseVmName, readVmRecord, removeVmDirs, vmNames, vmPaths, writeVmRecord } from './records.ts';
+import { HYPERVISORS, type BootMedia, type Detection, type Firmware, type Hypervisor, type NetworkMode, type QemuAccel, type VmRecord, type VmStatus } from './types.ts';
+
+/** Where `g8boot serve` listens by default; the default boot URL points the guest there. */
+export const BOOT_SERVICE_PORT = 8088;
+
+export const VM_DEFAULTS = { memoryMiB: 2048, cpus: 2, firmware: 'bios', media: 'cd' } as const;
+
+/** What a person asks for, as typed (CLI flags, form fields). */
+export interface VmUpRequest {
+  hypervisor?: string | undefined;
+  netid: string;
+  bootUrl?: string | undefined;
+  firmware?: string | undefined;
+  name?: string | undefined;
+  memory?: string | number | undefined;
+  cpus?: string | number | undefined;
+  media?: string | undefined;
+  network?: string | undefined;
+  diskGiB?: string | number | undefined;
+  accel?: string | undefined;
+  kernel?: string | undefined;
+  toolchainDir?: string | undefined;
+}
+
+export interface VmUpPlan {
+  hypervisor: Hypervisor | null;
+  netid: NetworkId | null;
+  bootUrl: string | null;
+  firmware: Firmware;
+  name: string | null;
+  memoryMiB: number;
+  cpus: number;
+  media: BootMedia;
+  network: NetworkMode;
+  dataDiskGiB: number | null;
+  accel: QemuAccel | 'auto';
+  kernel: string | undefined;
+  toolchainDir: string | undefined;
+}
+
+function oneOf<T extends string>(input: string | undefined, allowed: readonly T[], what: string, fallback: T): T {
+  if (input === undefined) return fallback;
+  const value = input.trim().toLowerCase();
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new InvalidInputError('E_USAGE', `Invalid ${what} ${quote(input)}: expected ${allowed.join(', ')}.`);
+}
+
+/** `nat`, `bridged:<interface>` or `tap:<interface>`. */
+export function parseNetworkMode(input: string | undefined): NetworkMode {
+  if (input === undefined || input.trim().toLowerCase() === 'nat' || input.trim().toLowerCase() === 'user') return { kind: 'nat' };
+  const match = /^(bridged|tap):([A-Za-z0-9._-]{1,64})$/.exec(input.trim());
+  if (!match) {
+    throw new InvalidInputError('E_USAGE', `Invalid network ${quote(input)}.`, {
+      hint: 'Use nat (default), bridged:<host interface or bridge> (e.g. bridged:br0) or tap:<tap interface> (QEMU).',
+    });
+  }
+  return { kind: match[1] as 'bridged' | 'tap', device: match[2]! };
+}
+
+/** Validate everything before anything changes (exit code 2 on bad input). */
+export function parseVmUpRequest(request: VmUpRequest): VmUpPlan {
+  return {
+    hypervisor: request.hypervisor === undefined || request.hypervisor === 'auto' ? null : oneOf(request.hypervisor, HYPERVISORS, 'hypervisor', 'qemu'),
+    netid: parseBootNetworkId(request.netid),
+    bootUrl: request.bootUrl === undefined ? null : parseBaseUrl(request.bootUrl, 'boot URL'),
+    firmware: oneOf(request.firmware, ['bios', 'uefi'] as const, 'firmware', VM_DEFAULTS.firmware),
+    name: request.name === undefined ? null : parseVmName(request.name),
+    memoryMiB: request.memory === undefined ? VM_DEFAULTS.memoryMiB : parseIntInRange(request.memory, 'memory (MiB)', 256, 1024 * 1024),
+    cpus: request.cpus === undefined ? VM_DEFAULTS.cpus : parseIntInRange(request.cpus, 'number of CPUs', 1, 64),
+    media: oneOf(request.media, ['cd', 'disk'] as const, 'boot media', VM_DEFAULTS.media),
+    network: parseNetworkMode(request.network),
+    dataDiskGiB: request.diskGiB === undefined ? null : parseIntInRange(request.diskGiB, 'data disk size (GiB)', 1, 16 * 1024),
+    accel: oneOf(request.accel, ['auto', 'kvm', 'hvf', 'whpx', 'tcg'] as const, 'accelerator', 'auto'),
+    kernel: request.kernel,
+    toolchainDir: request.toolchainDir,
+  };
+}
+
+export interface VmUpResult {
+  record: VmRecord;
+  status: VmStatus;
+  detection: Detection;
+  warnings: string[];
+}
+
+export interface VmUpOptions {
+  host: Host;
+  /** Messages for the person while the VM comes up (elevation, fallbacks). */
+  notify?: ((message: string) => void) | undefined;
+}
+
+/** Build the iPXE image for the VM into its directory with the boot image builder. */
+async function buildImage(plan: VmUpPlan, bootUrl: string, path: string, host: Host): Promise<void> {
+  const media = await import('../boot/boot-media.ts');
+  const { loadToolchain } = await import('../boot/toolchain/load.ts');
+  const spec = media.parseBootMediaRequest({ netid: plan.netid ?? '0', bootUrl });
+  const image = media.planBootMedia(await loadToolchain(plan.toolchainDir), spec, host.env);
+  try {
+    await media.writeBootImageFile(image.layout, path);
+  } catch (error) {
+    if (error instanceof G8bootError && error.code === 'E_OUTPUT_NO_SPACE') throw outOfDisk(path);
+    throw error;
+  }
+}
+
+export async function vmUp(request: VmUpRequest, options: VmUpOptions): Promise<VmUpResult> {
+  const { host } = options;
+  const plan = parseVmUpRequest(request);
+  const hypervisor = plan.hypervisor ?? (await chooseHypervisor(host));
+  const driver = createDriver(hypervisor, host, { accel: plan.accel, kernel: plan.kernel });
+  const detection = await driver.detect();
+  if (detection.problem) throw detection.problem;
+
+  // Names VirtualBox already uses are skipped too; a name given with --name is checked by claimVmDirs and create().
+  const taken = async () => new Set([...(await vmNames(host.dirs)), ...(await driver.list()).map((vm) => vm.name)]);
+  const name = plan.name ?? defaultVmName(plan.netid, await taken());
+  // xhyve's kexec boot starts the G8OS kernel itself: no image, no boot service.
+  const needsImage = !(hypervisor === 'xhyve' && plan.firmware === 'bios');
+  const paths = await claimVmDirs(host.dirs, name);
+  let created: VmRecord | null = null;
+  try {
+    const bootUrl = needsImage ? (plan.bootUrl ?? `http://${await driver.hostAddressForGuest(plan.network)}:${BOOT_SERVICE_PORT}`) : null;
+    const record: VmRecord = {
+      name,
+      hypervisor,
+      netid: plan.netid,
+      bootUrl,
+      firmware: plan.firmware,
+      media: plan.media,
+      memoryMiB: plan.memoryMiB,
+      cpus: plan.cpus,
+      network: plan.network,
+      dataDiskGiB: plan.dataDiskGiB,
+      createdAt: new Date().toISOString(),
+      dir: paths.dir,
+      runDir: paths.runDir,
+      image: needsImage ? join(paths.dir, 'boot.iso') : null,
+      pidFile: join(paths.runDir, `${hypervisor}.pid`),
+      serialLog: join(paths.runDir, 'serial.log'),
+      dataDisk: null,
+    };
+    if (record.image && bootUrl) await buildImage(plan, bootUrl, record.image, host);
+    await writeVmRecord(record);
+    created = await driver.create(record);
+    await writeVmRecord(created);
+    await driver.start(created, { notify: options.notify });
+    await recordVmStart({ vm: name, hypervisor, netid: plan.netid, startedAt: new Date().toISOString() }, host.dirs);
+    return { record: created, status: await driver.state(created), detection, warnings: detection.warnings };
+  } catch (error) {
+    if (created) await driver.destroy(created).catch(() => undefined);
+    await removeVmDirs(paths);
+    throw error;
+  }
+}
+
+export interface VmSummary {
+  name: string;
+  /** null when the record is damaged. */
+  hypervisor: Hypervisor | null;
+  state: VmStatus['state'];
+  netid: NetworkId | null;
+  bootUrl: string | null;
+  firmware: Firmware | null;
+  memoryMiB: number | null;
+  cpus: number | null;
+  createdAt: string | null;
+  pid?: number | undefined;
+  detail?: string | undefined;
+  serialLog: string | null;
+}
+
+async function statusOf(record: VmRecord, host: Host): Promise<VmStatus> {
+  try {
+    return await createDriver(record.hypervisor, host).state(record);
+  } catch (error) {
+    return { state: 'unknown', detail: (error as Error).message };
+  }
+}
+
+/** g8boot's VMs with their state read from the hypervisors now. */
+export async function vmList(host: Host): Promise<VmSummary[]> {
+  const { records, damaged } = await listVmRecords(host.dirs);
+  const summaries = await Promise.all(
+    records.map(async (record): Promise<VmSummary> => {
+      const status = await statusOf(record, host);
+      return {
+        name: record.name,
+        hypervisor: record.hypervisor,
+        state: status.state,
+        netid: record.netid,
+        bootUrl: record.bootUrl,
+        firmware: record.firmware,
+        memoryMiB: record.memoryMiB,
+        cpus: record.cpus,
+        createdAt: record.createdAt,
+        ...(status.pid !== undefined ? { pid: status.pid } : {}),
+        ...(status.detail !== undefined ? { detail: status.detail } : {}),
+        serialLog: record.serialLog,
+      };
+    }),
+  );
+  for (const { name, problem } of damaged) {
+    summaries.push({ name, hypervisor: null, state: 'unknown', netid: null, bootUrl: null, firmware: null, memoryMiB: null, cpus: null, createdAt: null, detail: problem, serialLog: null });
+  }
+  return summaries.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export async function vmRecord(name: string, host: Host): Promise<VmRecord> {
+  return readVmRecord(host.dirs, parseVmName(name));
+}
+
+/** Power the VM off; its record, image and disks stay. */
+export async function vmDown(name: string, host: Host): Promise<VmStatus> {
+  const record = await vmRecord(name, host);
+  const driver = createDriver(record.hypervisor, host);
+  await driver.stop(record);
+  return driver.state(record);
+}
+
+/** Stop the VM if it runs, remove it from its hypervisor, delete its directories. */
+export async function vmRemove(name: string, host: Host): Promise<void> {
+  const vmName = parseVmName(name);
+  let record: VmRecord;
+  try {
+    record = await readVmRecord(host.dirs, vmName);
+  } catch (error) {
+    // A directory with a damaged record is still g8boot's: remove what is there.
+    if (error instanceof G8bootError && error.code === 'E_VM_RECORD_INVALID') {
+      await removeVmDirs(vmPaths(host.dirs, vmName));
+      return;
+    }
+    throw error;
+  }
+  await createDriver(record.hypervisor, host).destroy(record);
+  await removeVmDirs(record);
+}
