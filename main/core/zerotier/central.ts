@@ -5,7 +5,7 @@
  * unpaged list, unauthorized ones included; a partial POST changes a member (`{"config":{"authorized":true}}`,
  * top-level `name` / `description`). Every request of one controller goes through one rate limiter (20/s).
  */
-import { z } from 'zod';
+import * as v from 'valibot';
 import { InvalidInputError } from '../../common/errors.ts';
 import { parseBaseUrl, parseNetworkId, parseNodeId, quote, type NetworkId } from '../../common/validate.ts';
 import { computedAddresses } from './addresses.ts';
@@ -19,6 +19,7 @@ import {
   badAnswer,
   flag,
   ipRanges,
+  lenient,
   num,
   parseAnswer,
   routes,
@@ -72,13 +73,13 @@ export function checkCentralToken(token: string, source: string): string {
   return value;
 }
 
-const centralNetwork = z.object({
+const centralNetwork = v.object({
   id: text,
   description: text,
   authorizedMemberCount: num,
   totalMemberCount: num,
-  config: z
-    .object({
+  config: lenient(
+    v.object({
       id: text,
       name: text,
       private: flag,
@@ -87,13 +88,12 @@ const centralNetwork = z.object({
       routes,
       v4AssignMode,
       v6AssignMode,
-    })
-    .nullish()
-    .catch(null),
+    }),
+  ),
 });
-type CentralNetwork = z.output<typeof centralNetwork>;
+type CentralNetwork = v.InferOutput<typeof centralNetwork>;
 
-const centralMember = z.object({
+const centralMember = v.object({
   id: text,
   nodeId: text,
   name: text,
@@ -104,12 +104,9 @@ const centralMember = z.object({
   lastOnline: num,
   physicalAddress: text,
   clientVersion: text,
-  config: z
-    .object({ id: text, authorized: flag, ipAssignments: strings, creationTime: num, lastAuthorizedTime: num })
-    .nullish()
-    .catch(null),
+  config: lenient(v.object({ id: text, authorized: flag, ipAssignments: strings, creationTime: num, lastAuthorizedTime: num })),
 });
-type CentralMember = z.output<typeof centralMember>;
+type CentralMember = v.InferOutput<typeof centralMember>;
 
 function toNetwork(raw: CentralNetwork, what: string): Network {
   const id = wireNetworkId(raw.id) ?? wireNetworkId(raw.config?.id);
@@ -227,7 +224,7 @@ export function createCentralController(options: CentralOptions): Controller {
 
     async listNetworks({ signal }: CallOptions = {}) {
       const { body } = await http.request({ method: 'GET', path: '/network', signal });
-      const list = parseAnswer(z.array(centralNetwork), body, SERVICE, 'the network list');
+      const list = parseAnswer(v.array(centralNetwork), body, SERVICE, 'the network list');
       return list.map((raw) => toNetwork(raw, 'the network list'));
     },
 
@@ -244,7 +241,7 @@ export function createCentralController(options: CentralOptions): Controller {
         http.request({ method: 'GET', path: `/network/${nwid}/member`, signal, subject: `network ${nwid}` }),
       ]);
       const now = Date.now();
-      return parseAnswer(z.array(centralMember), answer.body, SERVICE, what).map((raw) => toMember(raw, network, now, what));
+      return parseAnswer(v.array(centralMember), answer.body, SERVICE, what).map((raw) => toMember(raw, network, now, what));
     },
 
     async getMember(networkId, nodeId, { signal }: CallOptions = {}) {

@@ -2,7 +2,7 @@
  * This machine's ZeroTier One service: its node status, the networks it joined, joining and leaving, and waiting
  * after a join until the network is usable. HTTP on 127.0.0.1:<port> with the token in `X-ZT1-Auth`.
  */
-import { z } from 'zod';
+import * as v from 'valibot';
 import { ExitCode, G8bootError } from '../../common/errors.ts';
 import { parseNetworkId, type NetworkId, type NodeId } from '../../common/validate.ts';
 import { createHttpClient, formatSeconds, type FailureWords, type HttpClient, type HttpFailure, type HttpTuning } from './http.ts';
@@ -116,8 +116,8 @@ export interface LocalService {
   close(): Promise<void>;
 }
 
-const nodeStatus = z.object({ address: text, online: flag, version: text, tcpFallbackActive: flag });
-const joinedNetwork = z.object({
+const nodeStatus = v.object({ address: text, online: flag, version: text, tcpFallbackActive: flag });
+const joinedNetwork = v.object({
   id: text,
   nwid: text,
   name: text,
@@ -127,7 +127,7 @@ const joinedNetwork = z.object({
   type: text,
 });
 
-function toJoinedNetwork(raw: z.output<typeof joinedNetwork>, service: string, what: string): JoinedNetwork {
+function toJoinedNetwork(raw: v.InferOutput<typeof joinedNetwork>, service: string, what: string): JoinedNetwork {
   const id = wireNetworkId(raw.id) ?? wireNetworkId(raw.nwid);
   if (!id) throw badAnswer(service, what, 'a network without a valid id');
   return {
@@ -230,7 +230,7 @@ export function createLocalService(discovered: DiscoveredService, tuning: HttpTu
 
     async listNetworks({ signal }: CallOptions = {}) {
       const { body } = await http.request({ method: 'GET', path: '/network', signal });
-      return parseAnswer(z.array(joinedNetwork), body, service, 'the joined networks').map((raw) =>
+      return parseAnswer(v.array(joinedNetwork), body, service, 'the joined networks').map((raw) =>
         toJoinedNetwork(raw, service, 'the joined networks'),
       );
     },

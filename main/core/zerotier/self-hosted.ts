@@ -13,7 +13,7 @@
  *   member that is not a peer). The controller's own node is online when the service says it is.
  * - 1.16.0 (Aug 2025) and later default builds ship without the controller: `GET /controller` is 404.
  */
-import { z } from 'zod';
+import * as v from 'valibot';
 import pLimit from 'p-limit';
 import { InvalidInputError, MissingDependencyError } from '../../common/errors.ts';
 import { parseNetworkId, parseNodeId, quote, type NetworkId, type NodeId } from '../../common/validate.ts';
@@ -30,6 +30,7 @@ import {
   badAnswer,
   flag,
   ipRanges,
+  lenient,
   num,
   parseAnswer,
   routes,
@@ -63,8 +64,8 @@ export interface SelfHostedOptions {
   memberConcurrency?: number | undefined;
 }
 
-const controllerStatus = z.object({ controller: flag, apiVersion: num });
-const controllerNetwork = z.object({
+const controllerStatus = v.object({ controller: flag, apiVersion: num });
+const controllerNetwork = v.object({
   id: text,
   nwid: text,
   name: text,
@@ -74,9 +75,9 @@ const controllerNetwork = z.object({
   routes,
   v4AssignMode,
   v6AssignMode,
-  meta: z.object({ authorizedMemberCount: num, totalMemberCount: num }).nullish().catch(null),
+  meta: lenient(v.object({ authorizedMemberCount: num, totalMemberCount: num })),
 });
-const controllerMember = z.object({
+const controllerMember = v.object({
   id: text,
   address: text,
   name: text,
@@ -88,19 +89,16 @@ const controllerMember = z.object({
   vMinor: num,
   vRev: num,
 });
-type ControllerMember = z.output<typeof controllerMember>;
-const fullMemberList = z.object({ data: z.array(controllerMember) });
-const fullNetworkList = z.object({ data: z.array(controllerNetwork) });
-const peers = z.array(
-  z.object({
+type ControllerMember = v.InferOutput<typeof controllerMember>;
+const fullMemberList = v.object({ data: v.array(controllerMember) });
+const fullNetworkList = v.object({ data: v.array(controllerNetwork) });
+const peers = v.array(
+  v.object({
     address: text,
-    paths: z
-      .array(z.object({ address: text, lastReceive: num, active: flag, preferred: flag }))
-      .nullish()
-      .catch(null),
+    paths: lenient(v.array(v.object({ address: text, lastReceive: num, active: flag, preferred: flag }))),
   }),
 );
-const nodeStatus = z.object({ address: text, online: flag, clock: num });
+const nodeStatus = v.object({ address: text, online: flag, clock: num });
 
 /** When and from where a node was last heard, as the controller's node sees it. */
 interface Presence {
@@ -109,7 +107,7 @@ interface Presence {
   online: boolean;
 }
 
-function toNetwork(raw: z.output<typeof controllerNetwork>, service: string, what: string): Network {
+function toNetwork(raw: v.InferOutput<typeof controllerNetwork>, service: string, what: string): Network {
   const id = wireNetworkId(raw.id) ?? wireNetworkId(raw.nwid);
   if (!id) throw badAnswer(service, what, 'a network without a valid id');
   return {
@@ -212,8 +210,8 @@ export async function connectSelfHostedController(
   let controllerId: NodeId;
   try {
     const probe = await http.request({ method: 'GET', path: '/controller', signal, accept: [404] });
-    const status = probe.status === 200 ? controllerStatus.safeParse(probe.body) : undefined;
-    if (!status?.success || status.data.controller !== true) {
+    const status = probe.status === 200 ? v.safeParse(controllerStatus, probe.body) : undefined;
+    if (!status?.success || status.output.controller !== true) {
       throw new MissingDependencyError('E_ZT_NO_CONTROLLER', `${service} has no network controller (GET /controller answered ${probe.status}).`, {
         hint: 'zerotier-one 1.16 and later ship without it by default. Use ZeroTier Central (set ZEROTIER_CENTRAL_TOKEN), or a zerotier-one build that includes the controller (1.14/1.15, or 1.16+ built with it).',
       });
@@ -320,7 +318,7 @@ export async function connectSelfHostedController(
         unstableRoutes = false;
       }
       const { body } = await http.request({ method: 'GET', path: '/controller/network', signal });
-      const ids = parseAnswer(z.array(z.string()), body, service, what).flatMap((id) => wireNetworkId(id) ?? []);
+      const ids = parseAnswer(v.array(v.string()), body, service, what).flatMap((id) => wireNetworkId(id) ?? []);
       return Promise.all(ids.map((id) => limit(() => networks.fetch(id, signal))));
     },
 

@@ -5,65 +5,73 @@
  * reads as missing instead of failing the whole answer. Only a wrong overall shape (no object, no array) is
  * an error.
  */
-import { z } from 'zod';
+// valibot rather than zod: the CLI and the app load this on start-up, and valibot loads in about a millisecond.
+import * as v from 'valibot';
 import type { NetworkId, NodeId } from '../../common/validate.ts';
 import { ZeroTierApiError } from './http.ts';
 
+/**
+ * `schema`, or null when the field is missing, null or does not match. The null default matters: valibot runs
+ * a field's pipe (e.g. `strings`' transform to []) for a missing key only when the field has a default.
+ */
+export function lenient<T extends v.GenericSchema>(schema: T) {
+  return v.fallback(v.nullish(schema, null), null);
+}
+
 /** A string, or null when missing, null or of another type. */
-export const text = z.string().nullish().catch(null);
+export const text = lenient(v.string());
 /** A finite number, or null. */
-export const num = z.number().nullish().catch(null);
+export const num = lenient(v.number());
 /** A boolean, or null. */
-export const flag = z.boolean().nullish().catch(null);
+export const flag = lenient(v.boolean());
 /** The strings of an array (other entries dropped); [] when missing. */
-export const strings = z
-  .array(z.unknown())
-  .nullish()
-  .catch(null)
-  .transform((items) => (items ?? []).filter((item): item is string => typeof item === 'string'));
+export const strings = v.pipe(
+  lenient(v.array(v.unknown())),
+  v.transform((items) => (items ?? []).filter((item): item is string => typeof item === 'string')),
+);
 /** IP ranges as both APIs write them (`ipRangeStart`/`ipRangeEnd`); incomplete ones dropped. */
-const ipRange = z.object({ ipRangeStart: text, ipRangeEnd: text });
-export const ipRanges = z
-  .array(z.unknown())
-  .nullish()
-  .catch(null)
-  .transform((items) =>
+const ipRange = v.object({ ipRangeStart: text, ipRangeEnd: text });
+export const ipRanges = v.pipe(
+  lenient(v.array(v.unknown())),
+  v.transform((items) =>
     (items ?? []).flatMap((item) => {
-      const range = ipRange.safeParse(item);
-      return range.success && range.data.ipRangeStart && range.data.ipRangeEnd
-        ? [{ start: range.data.ipRangeStart, end: range.data.ipRangeEnd }]
+      const range = v.safeParse(ipRange, item);
+      return range.success && range.output.ipRangeStart && range.output.ipRangeEnd
+        ? [{ start: range.output.ipRangeStart, end: range.output.ipRangeEnd }]
         : [];
     }),
-  );
+  ),
+);
 /** Managed routes; ones without a target dropped. */
-export const routes = z
-  .array(z.unknown())
-  .nullish()
-  .catch(null)
-  .transform((items) =>
+const route = v.object({ target: text, via: text });
+export const routes = v.pipe(
+  lenient(v.array(v.unknown())),
+  v.transform((items) =>
     (items ?? []).flatMap((item) => {
-      const route = z.object({ target: text, via: text }).safeParse(item);
-      return route.success && route.data.target ? [{ target: route.data.target, via: route.data.via ?? null }] : [];
+      const parsed = v.safeParse(route, item);
+      return parsed.success && parsed.output.target ? [{ target: parsed.output.target, via: parsed.output.via ?? null }] : [];
     }),
-  );
-export const v6AssignMode = z
-  .object({ zt: flag, rfc4193: flag, '6plane': flag })
-  .nullish()
-  .catch(null)
-  .transform((mode) => ({ zt: mode?.zt === true, rfc4193: mode?.rfc4193 === true, sixPlane: mode?.['6plane'] === true }));
-export const v4AssignMode = z
-  .object({ zt: flag })
-  .nullish()
-  .catch(null)
-  .transform((mode) => ({ zt: mode?.zt === true }));
+  ),
+);
+export const v6AssignMode = v.pipe(
+  lenient(v.object({ zt: flag, rfc4193: flag, '6plane': flag })),
+  v.transform((mode) => ({ zt: mode?.zt === true, rfc4193: mode?.rfc4193 === true, sixPlane: mode?.['6plane'] === true })),
+);
+export const v4AssignMode = v.pipe(
+  lenient(v.object({ zt: flag })),
+  v.transform((mode) => ({ zt: mode?.zt === true })),
+);
 
 /** Parse an answer's overall shape; a mismatch is E_ZT_BAD_RESPONSE naming the call and the field, never quoting the body. */
-export function parseAnswer<T extends z.ZodType>(schema: T, body: unknown, service: string, what: string): z.output<T> {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-  throw badAnswer(service, what, `${issue?.message ?? 'wrong shape'}${where}`);
+export function parseAnswer<T extends v.GenericSchema>(schema: T, body: unknown, service: string, what: string): v.InferOutput<T> {
+  const result = v.safeParse(schema, body);
+  if (result.success) return result.output;
+  // Built from what was expected and where, never from valibot's message: it quotes the received value,
+  // and a misbehaving server may echo the request's token back.
+  const issue = result.issues[0];
+  const path = v.getDotPath(issue);
+  const where = path ? ` at ${path}` : '';
+  throw badAnswer(service, what, `expected ${(issue.expected ?? issue.type).toLowerCase()}${where}`);
 }
 
 /** E_ZT_BAD_RESPONSE: the service answered, but not in a shape g8boot can use. */
