@@ -90,7 +90,10 @@ export function registerServeCommands(program: Command): void {
       });
     });
 
-  const kernel = program.command('kernel').description("The boot service's kernel cache (served as /kernel/<name>).");
+  const kernel = program
+    .command('kernel')
+    .summary("manage the boot service's kernel cache")
+    .description("The boot service's kernel cache: G8OS kernels served as /kernel/<name>, so nodes boot without internet.");
   kernel
     .command('add <source>')
     .description('Add a G8OS kernel from a file or an http(s) URL (downloads resume after an interruption).')

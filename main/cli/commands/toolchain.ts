@@ -29,6 +29,7 @@ interface StatusOptions {
 export function registerToolchainCommands(program: Command): void {
   const toolchain = program
     .command('toolchain')
+    .summary('fetch or check the bundled iPXE toolchain')
     .description("The iPXE toolchain: iPXE and isolinux binaries from Debian's archive, used to build boot images.");
 
   toolchain
