@@ -20,57 +20,34 @@ const esmShim = [
   'const __dirname = __g8Dirname(__filename);',
 ].join('\n');
 
+/** What every Node bundle shares; `electron` itself is provided by the Electron runtime. */
+const nodeBundle = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  define,
+  external: ['electron'],
+  logLevel: 'warning',
+};
+const esmBundle = { ...nodeBundle, format: 'esm', sourcemap: 'linked', banner: { js: esmShim }, outExtension: { '.js': '.mjs' } };
+
 const started = Date.now();
 rmSync(join(root, 'dist', 'cli'), { recursive: true, force: true });
 await build({
-  absWorkingDir: root,
+  ...esmBundle,
   entryPoints: { cli: 'main/cli/entry.ts' },
   outdir: 'dist',
   entryNames: '[name]',
   chunkNames: 'cli/[name]-[hash]',
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
   splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node22',
-  sourcemap: 'linked',
-  define,
-  banner: { js: esmShim },
-  external: ['electron'],
-  logLevel: 'warning',
 });
 
 if (!cliOnly && existsSync(join(root, 'main', 'app', 'main.ts'))) {
-  // Electron main: ESM like the CLI. `electron` itself is provided by the runtime.
-  await build({
-    absWorkingDir: root,
-    entryPoints: { main: 'main/app/main.ts' },
-    outdir: 'dist/app',
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node22',
-    sourcemap: 'linked',
-    define,
-    banner: { js: esmShim },
-    external: ['electron'],
-    logLevel: 'warning',
-  });
+  // Electron main: ESM like the CLI.
+  await build({ ...esmBundle, entryPoints: { main: 'main/app/main.ts' }, outdir: 'dist/app' });
   // Sandboxed preloads must be a single CommonJS file that requires nothing but `electron`.
-  await build({
-    absWorkingDir: root,
-    entryPoints: { preload: 'main/preload/preload.ts' },
-    outdir: 'dist/app',
-    outExtension: { '.js': '.cjs' },
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node22',
-    external: ['electron'],
-    logLevel: 'warning',
-  });
+  await build({ ...nodeBundle, entryPoints: { preload: 'main/preload/preload.ts' }, outdir: 'dist/app', format: 'cjs', outExtension: { '.js': '.cjs' } });
 }
 
 if (!cliOnly && existsSync(join(root, 'renderer', 'index.html'))) {

@@ -224,41 +224,54 @@ export async function startBootService(options: BootServiceOptions): Promise<Boo
     }
   };
 
-  const sendLayout = (req: IncomingMessage, res: ServerResponse, layout: Layout, etag: string, filename: string, head: boolean) => {
-    const common = {
-      ...BASE_HEADERS,
-      etag,
-      'accept-ranges': 'bytes',
-      'cache-control': 'no-cache',
-      'content-disposition': attachment(filename),
-      'content-type': filename.endsWith('.iso') ? 'application/x-iso9660-image' : 'application/octet-stream',
-    };
+  /**
+   * A body of known size, with conditional requests (ETag) and a single byte range. `body(start, end)` gives
+   * the bytes [start, end) as a stream; nothing is read for HEAD, 304 or 416.
+   */
+  const sendBytes = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    size: number,
+    etag: string,
+    headers: Record<string, string>,
+    head: boolean,
+    body: (start: number, end: number) => NodeJS.ReadableStream,
+  ) => {
     if (notModified(req, etag)) {
       counters.notModified++;
       res.writeHead(304, { etag, ...BASE_HEADERS });
       res.end();
       return;
     }
-    const range = requestedRange(req, layout.size);
+    const common = { ...BASE_HEADERS, ...headers, etag, 'accept-ranges': 'bytes', 'cache-control': 'no-cache' };
+    const range = requestedRange(req, size);
     if (range === 'unsatisfiable') {
-      res.writeHead(416, { ...common, 'content-range': `bytes */${layout.size}`, 'content-length': '0' });
+      res.writeHead(416, { ...common, 'content-range': `bytes */${size}`, 'content-length': '0' });
       res.end();
       return;
     }
     const start = range ? range.start : 0;
-    const end = range ? range.end + 1 : layout.size;
+    const end = range ? range.end + 1 : size;
     res.writeHead(range ? 206 : 200, {
       ...common,
       'content-length': String(end - start),
-      ...(range ? { 'content-range': `bytes ${start}-${end - 1}/${layout.size}` } : {}),
+      ...(range ? { 'content-range': `bytes ${start}-${end - 1}/${size}` } : {}),
     });
-    if (head) {
+    if (head || end === start) {
       res.end();
       return;
     }
-    pipeline(layoutStream(layout, start, end), res).catch(() => {
-      // The client went away mid-download: nothing to clean up, the layout is shared and immutable.
+    pipeline(body(start, end), res).catch(() => {
+      // The client went away mid-download: nothing to clean up (layouts are shared and immutable, files read-only).
     });
+  };
+
+  const sendLayout = (req: IncomingMessage, res: ServerResponse, layout: Layout, etag: string, filename: string, head: boolean) => {
+    const headers = {
+      'content-disposition': attachment(filename),
+      'content-type': filename.endsWith('.iso') ? 'application/x-iso9660-image' : 'application/octet-stream',
+    };
+    sendBytes(req, res, layout.size, etag, headers, head, (start, end) => layoutStream(layout, start, end));
   };
 
   const serveKernel = async (req: IncomingMessage, res: ServerResponse, segments: string[], head: boolean) => {
@@ -270,40 +283,10 @@ export async function startBootService(options: BootServiceOptions): Promise<Boo
       return;
     }
     const info = await stat(file);
-    const etag = `"k-${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
-    const common = {
-      ...BASE_HEADERS,
-      etag,
-      'last-modified': info.mtime.toUTCString(),
-      'accept-ranges': 'bytes',
-      'content-type': 'application/octet-stream',
-      'cache-control': 'no-cache',
-    };
     record(req, 'kernel', undefined, 200);
-    if (notModified(req, etag)) {
-      counters.notModified++;
-      res.writeHead(304, { etag, ...BASE_HEADERS });
-      res.end();
-      return;
-    }
-    const range = requestedRange(req, info.size);
-    if (range === 'unsatisfiable') {
-      res.writeHead(416, { ...common, 'content-range': `bytes */${info.size}`, 'content-length': '0' });
-      res.end();
-      return;
-    }
-    const start = range ? range.start : 0;
-    const end = range ? range.end : info.size - 1;
-    res.writeHead(range ? 206 : 200, {
-      ...common,
-      'content-length': String(info.size === 0 ? 0 : end - start + 1),
-      ...(range ? { 'content-range': `bytes ${start}-${end}/${info.size}` } : {}),
-    });
-    if (head || info.size === 0) {
-      res.end();
-      return;
-    }
-    pipeline(createReadStream(file, { start, end }), res).catch(() => {});
+    const etag = `"k-${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
+    const headers = { 'last-modified': info.mtime.toUTCString(), 'content-type': 'application/octet-stream' };
+    sendBytes(req, res, info.size, etag, headers, head, (start, end) => createReadStream(file, { start, end: end - 1 }));
   };
 
   const status = async (): Promise<BootServiceStatus> => {
