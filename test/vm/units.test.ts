@@ -83,10 +83,10 @@ describe('the address the guest sees the host at', () => {
 });
 
 describe('the QEMU command line', () => {
-  it('BIOS, CD, user networking: the NIC ROM off, serial to the log, daemonized with a pid file', () => {
-    expect(qemuArgs(record(), { accel: 'kvm', firmwareCode: null, varsFile: null, daemonize: true })).toEqual([
+  it('BIOS, CD, user networking: the NIC ROM off, serial to the log, a QMP socket, daemonized with a pid file', () => {
+    expect(qemuArgs(record(), { accel: 'kvm', firmwareCode: null, varsFile: null, qmpSocket: '/run/g8-8056c2-1/qmp.sock', daemonize: true })).toEqual([
       '-name', 'g8-8056c2-1', '-machine', 'pc', '-accel', 'kvm', '-cpu', 'host', '-smp', '2', '-m', '2048',
-      '-display', 'none', '-monitor', 'none', '-serial', 'file:/run/g8-8056c2-1/serial.log',
+      '-display', 'none', '-monitor', 'none', '-qmp', 'unix:/run/g8-8056c2-1/qmp.sock,server=on,wait=off', '-serial', 'file:/run/g8-8056c2-1/serial.log',
       '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0,romfile=',
       '-drive', 'if=none,id=boot,format=raw,media=cdrom,readonly=on,file=/vms/g8-8056c2-1/boot.iso', '-device', 'ide-cd,drive=boot,bootindex=0',
       '-pidfile', '/run/g8-8056c2-1/qemu.pid', '-daemonize',
@@ -98,6 +98,7 @@ describe('the QEMU command line', () => {
       accel: 'whpx',
       firmwareCode: '/fw/OVMF_CODE.fd',
       varsFile: '/a,b/OVMF_VARS.fd',
+      qmpSocket: null,
       daemonize: false,
     });
     expect(args.join(' ')).toContain('-machine q35 -accel whpx -accel tcg');
@@ -111,6 +112,7 @@ describe('the QEMU command line', () => {
       'virtio-blk-pci,drive=data',
     ]));
     expect(args).not.toContain('-daemonize');
+    expect(args).not.toContain('-qmp');
   });
 
   it("maps QEMU's error texts onto failures people can act on", () => {

@@ -47,7 +47,7 @@ export function registerVmCommands(program: Command): void {
     .option('--media <kind>', 'attach the image as a cd (default), or as a disk (the USB stick case; QEMU and xhyve)')
     .option('--network <mode>', 'nat (default), bridged:<interface> or tap:<interface> (QEMU)')
     .option('--disk <GiB>', 'add an empty data disk of this size')
-    .option('--accel <name>', 'QEMU accelerator: auto (default), kvm, hvf, whpx or tcg')
+    .option('--accel <name>', 'QEMU accelerator: auto (default: the best available, TCG when it cannot run the guest), kvm, hvf, whpx or tcg')
     .option('--kernel <file>', 'xhyve: the G8OS kernel to boot (default: g8os-kernel in the kernel cache)')
     .option('--toolchain <dir>', 'iPXE toolchain directory (default: the bundled one)')
     .option('--json', 'print the result as JSON')

@@ -1,5 +1,5 @@
 /** Test VMs: one workflow (vm-manager) over one driver interface for QEMU, VirtualBox and xhyve. */
-export type { Acceleration, BootMedia, Detection, DriverOptions, Firmware, Hypervisor, HypervisorVm, NetworkMode, QemuAccel, StartOptions, VmDriver, VmRecord, VmState, VmStatus } from './types.ts';
+export type { Acceleration, BootMedia, Detection, DriverOptions, Firmware, Hypervisor, HypervisorVm, NetworkMode, QemuAccel, StartOptions, StartResult, VmDriver, VmRecord, VmState, VmStatus } from './types.ts';
 export { HYPERVISORS } from './types.ts';
 export { defaultHost, type Host } from './host.ts';
 export { chooseHypervisor, createDriver, detectHypervisors, preferredHypervisors, type DetectionReport } from './drivers.ts';

@@ -99,8 +99,15 @@ export interface HypervisorVm {
 }
 
 export interface StartOptions {
-  /** Messages for the person while starting (e.g. the elevation step for xhyve). */
+  /** Messages for the person while starting (e.g. the elevation step for xhyve, QEMU watching its accelerator). */
   notify?: ((message: string) => void) | undefined;
+}
+
+export interface StartResult {
+  /** The record as started: QEMU may have fallen back from its hardware accelerator to TCG. */
+  record: VmRecord;
+  /** Things the person should know about this start (e.g. that fallback, and why). */
+  warnings: string[];
 }
 
 /**
@@ -115,7 +122,7 @@ export interface VmDriver {
   hostAddressForGuest(network: NetworkMode): Promise<string>;
   /** Make the hypervisor-side VM (VirtualBox registration, UEFI variables, data disk). Returns the completed record. */
   create(record: VmRecord): Promise<VmRecord>;
-  start(record: VmRecord, options?: StartOptions): Promise<void>;
+  start(record: VmRecord, options?: StartOptions): Promise<StartResult>;
   /** Power off. Stopping a stopped VM is not an error. */
   stop(record: VmRecord): Promise<void>;
   /** Remove everything the hypervisor holds for the VM (stops it first). The caller removes the VM's directories. */
@@ -127,7 +134,10 @@ export interface VmDriver {
 
 /** Per-command choices a driver needs besides the record. */
 export interface DriverOptions {
-  /** QEMU: the accelerator to use; 'auto' (default) picks the best available and falls back to TCG with a warning. */
+  /**
+   * QEMU: the accelerator to use; 'auto' (default) picks the best available and falls back to TCG with a
+   * warning, also when the hardware accelerator turns out unable to run the guest.
+   */
   accel?: QemuAccel | 'auto' | undefined;
   /** xhyve: the G8OS kernel to boot (default: the kernel cache's g8os-kernel). */
   kernel?: string | undefined;

@@ -156,9 +156,11 @@ export async function vmUp(request: VmUpRequest, options: VmUpOptions): Promise<
     await writeVmRecord(record);
     created = await driver.create(record);
     await writeVmRecord(created);
-    await driver.start(created, { notify: options.notify });
+    const started = await driver.start(created, { notify: options.notify });
+    if (started.record !== created) await writeVmRecord(started.record);
+    created = started.record;
     await recordVmStart({ vm: name, hypervisor, netid: plan.netid, startedAt: new Date().toISOString() }, host.dirs);
-    return { record: created, status: await driver.state(created), detection, warnings: detection.warnings };
+    return { record: created, status: await driver.state(created), detection, warnings: [...detection.warnings, ...started.warnings] };
   } catch (error) {
     if (created) await driver.destroy(created).catch(() => undefined);
     await removeVmDirs(paths);

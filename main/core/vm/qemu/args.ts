@@ -1,7 +1,7 @@
 /**
  * The QEMU command line for a VM: the arguments the boot tests proved (machine, OVMF pflash pair, CD or disk
  * with bootindex=0, virtio-net with its own option ROM off so only the image's iPXE runs), plus what a
- * long-running VM needs (serial log, pid file, daemonize).
+ * long-running VM needs (serial log, QMP socket, pid file, daemonize).
  */
 import type { QemuAccel, VmRecord } from '../types.ts';
 
@@ -15,6 +15,8 @@ export interface QemuLaunch {
   /** OVMF code image (UEFI only). */
   firmwareCode: string | null;
   varsFile: string | null;
+  /** The QMP socket g8boot watches the guest's run state through (qmp.ts); null for none. */
+  qmpSocket: string | null;
   /** Fork into the background and return once the VM runs (not available on Windows). */
   daemonize: boolean;
 }
@@ -54,6 +56,7 @@ export function qemuArgs(record: VmRecord, launch: QemuLaunch): string[] {
     '-m', String(record.memoryMiB),
     '-display', 'none',
     '-monitor', 'none',
+    ...(launch.qmpSocket ? ['-qmp', `unix:${qemuOptionValue(launch.qmpSocket)},server=on,wait=off`] : []),
     '-serial', `file:${record.serialLog}`,
     '-netdev', netdev(record),
     '-device', 'virtio-net-pci,netdev=n0,romfile=',

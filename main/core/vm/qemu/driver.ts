@@ -1,6 +1,7 @@
 /**
  * QEMU: the image as a CD (or as a disk, the USB stick case), user-mode networking by default and a bridge or
- * tap on request, serial console to a log file, `-daemonize` with a pid file, the best accelerator available.
+ * tap on request, serial console to a log file, `-daemonize` with a pid file, a QMP socket for the guest's run
+ * state, the best accelerator available, and TCG when that accelerator cannot run the guest (accel-trial.ts).
  */
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,11 +13,15 @@ import { lanAddress } from '../lan-address.ts';
 import { alreadyRunning, probeVmProcess, recordedVms, stopVmProcess, vmProcessState } from '../pid-file-vm.ts';
 import { readLogLines } from '../serial-log.ts';
 import { DetachedExit, spawnDetached } from '../spawn-detached.ts';
-import type { Detection, DriverFactory, NetworkMode, QemuAccel, VmRecord } from '../types.ts';
+import type { Detection, DriverFactory, NetworkMode, QemuAccel, StartResult, VmRecord } from '../types.ts';
 import { bestAccel } from './accel.ts';
+import { startAccelerated, WATCH_MS, WATCHED_ACCELS, watchOverQmp } from './accel-trial.ts';
+import { readAccelVerdict, writeAccelVerdict } from './accel-verdict.ts';
 import { qemuArgs } from './args.ts';
 import { qemuStartFailure } from './failures.ts';
 import { findOvmf, ovmfMissing } from './firmware.ts';
+import { guestState } from './guest-state.ts';
+import { qmpSocketPath } from './qmp.ts';
 
 export const QEMU_BINARY = 'qemu-system-x86_64';
 
@@ -43,6 +48,12 @@ export const createQemuDriver: DriverFactory = (host: Host, options = {}) => {
     const best = await bestAccel(host);
     const requested = options.accel ?? 'auto';
     const hardware = best.accel !== 'tcg';
+    // Only an automatic choice heeds what this boot showed: an explicit --accel kvm tries (and judges) again.
+    const verdict = requested === 'auto' && WATCHED_ACCELS[best.accel] ? await readAccelVerdict(host, binary(), best.accel) : null;
+    if (verdict?.works === false) {
+      const reason = `${WATCHED_ACCELS[best.accel]} is present but could not run a guest earlier on this boot of the machine (${verdict.detail})`;
+      return { accel: 'tcg', acceleration: { available: false, kind: best.accel, reason }, problem: null, warnings: [`${reason}: QEMU will emulate the CPU (TCG), which is slower.`] };
+    }
     if (requested === 'auto' || requested === best.accel || requested === 'tcg') {
       const accel = requested === 'auto' ? best.accel : requested;
       const warnings =
@@ -98,17 +109,18 @@ export const createQemuDriver: DriverFactory = (host: Host, options = {}) => {
       return { ...record, dataDisk, qemu: { accel, firmwareCode, varsFile } };
     },
 
-    async start(record: VmRecord): Promise<void> {
-      if (await alreadyRunning(record, host)) return;
+    async start(record: VmRecord, startOptions = {}): Promise<StartResult> {
+      if (await alreadyRunning(record, host)) return { record, warnings: [] };
       const qemu = record.qemu ?? { accel: 'tcg' as const, firmwareCode: null, varsFile: null };
+      const qmpSocket = qmpSocketPath(record, host.platform);
       const daemonize = host.platform !== 'win32';
-      const args = qemuArgs(record, { ...qemu, daemonize });
-      if (daemonize) {
-        // With -daemonize QEMU returns once the VM is set up, and reports set-up errors on stderr.
-        const result = await host.run(binary(), args, { timeoutMs: 60_000 });
-        if (result.code !== 0) throw qemuStartFailure(result.stderr, record);
-      } else {
-        try {
+      const launch = async (accel: QemuAccel): Promise<void> => {
+        const args = qemuArgs(record, { ...qemu, accel, qmpSocket, daemonize });
+        if (daemonize) {
+          // With -daemonize QEMU returns once the VM is set up, and reports set-up errors on stderr.
+          const result = await host.run(binary(), args, { timeoutMs: 60_000 });
+          if (result.code !== 0) throw new DetachedExit(result.code, result.stderr);
+        } else {
           await spawnDetached({
             file: binary(),
             args,
@@ -118,19 +130,40 @@ export const createQemuDriver: DriverFactory = (host: Host, options = {}) => {
             ready: () => running(record),
             timeoutMs: 30_000,
           });
-        } catch (error) {
-          if (error instanceof DetachedExit) throw qemuStartFailure(error.stderr, record);
-          throw error;
         }
-      }
-      if (!(await running(record))) {
-        throw hypervisorFailed('qemu', `keep ${record.name} running`, (await readLogLines(record.serialLog, 6)).join('\n'));
+        if (!(await running(record))) {
+          throw hypervisorFailed('qemu', `keep ${record.name} running`, (await readLogLines(record.serialLog, 6)).join('\n'));
+        }
+      };
+      try {
+        const watched = WATCHED_ACCELS[qemu.accel];
+        const outcome = await startAccelerated(
+          {
+            accel: qemu.accel,
+            automatic: (options.accel ?? 'auto') === 'auto',
+            verdict: watched ? await readAccelVerdict(host, binary(), qemu.accel) : null,
+            watchable: qmpSocket !== null,
+          },
+          {
+            launch,
+            watch: () => {
+              startOptions.notify?.(`Checking that ${watched} can run the guest (up to ${WATCH_MS / 1000} s, once per boot of this machine)...`);
+              return watchOverQmp(qmpSocket!, () => running(record));
+            },
+            stop: () => stopVmProcess(record, host),
+            remember: (verdict) => writeAccelVerdict(host, binary(), qemu.accel, verdict),
+          },
+        );
+        return { record: outcome.accel === qemu.accel ? record : { ...record, qemu: { ...qemu, accel: outcome.accel } }, warnings: outcome.warnings };
+      } catch (error) {
+        if (error instanceof DetachedExit) throw qemuStartFailure(error.stderr, record);
+        throw error;
       }
     },
 
     stop: (record) => stopVmProcess(record, host),
     destroy: (record) => stopVmProcess(record, host),
-    state: (record) => vmProcessState(record, host),
+    state: async (record) => guestState(record, await vmProcessState(record, host), host.platform),
     list: () => recordedVms(host, 'qemu'),
   };
 };

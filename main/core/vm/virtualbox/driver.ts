@@ -10,7 +10,7 @@ import type { Host } from '../host.ts';
 import { lanAddress } from '../lan-address.ts';
 import { listVmRecords, VM_NAME_PREFIX } from '../records.ts';
 import { readLogLines } from '../serial-log.ts';
-import type { Detection, DriverFactory, HypervisorVm, NetworkMode, VmRecord, VmStatus } from '../types.ts';
+import type { Detection, DriverFactory, HypervisorVm, NetworkMode, StartResult, VmRecord, VmStatus } from '../types.ts';
 import { NOT_FOUND, NOT_RUNNING, vboxDriverNotLoaded, vboxFailure } from './failures.ts';
 import { parseMachineReadable, parseVBoxVersion, parseVmList, stateFromVBox } from './machine-info.ts';
 import { findVBoxManage, VBOXMANAGE, VBoxManageFailure, vboxManage, type VBoxManage } from './vboxmanage.ts';
@@ -185,12 +185,13 @@ export const createVirtualBoxDriver: DriverFactory = (host: Host) => {
       }
     },
 
-    async start(record: VmRecord): Promise<void> {
+    async start(record: VmRecord): Promise<StartResult> {
       const vbox = locate();
       // Some hosts exit 1 although the VM started; the message is what counts (Vagrant).
       await step(record, `start ${record.name}`, () =>
         vbox.run(['startvm', uuidOf(record), '--type', 'headless'], { okWhen: (out) => /VM ".+?" has been successfully started/.test(out) }),
       );
+      return { record, warnings: [] };
     },
 
     async stop(record: VmRecord): Promise<void> {

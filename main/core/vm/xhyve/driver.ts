@@ -12,7 +12,7 @@ import { findBinary } from '../find-binary.ts';
 import type { Host } from '../host.ts';
 import { alreadyRunning, probeVmProcess, recordedVms, stopVmProcess, vmProcessState } from '../pid-file-vm.ts';
 import { DetachedExit, spawnDetached } from '../spawn-detached.ts';
-import type { Detection, DriverFactory, NetworkMode, StartOptions, VmRecord } from '../types.ts';
+import type { Detection, DriverFactory, NetworkMode, StartOptions, StartResult, VmRecord } from '../types.ts';
 import { xhyveArgs } from './args.ts';
 import { findXhyveUefi, resolveKernel } from './boot-files.ts';
 import { sudoElevation } from './elevation.ts';
@@ -96,10 +96,10 @@ export const createXhyveDriver: DriverFactory = (host: Host, options = {}) => {
       return { ...record, dataDisk, xhyve: { uuid: randomUUID(), kernel, elevated: elevation.needed } };
     },
 
-    async start(record: VmRecord, startOptions: StartOptions = {}): Promise<void> {
+    async start(record: VmRecord, startOptions: StartOptions = {}): Promise<StartResult> {
       if (!record.xhyve) throw new Error(`VM ${record.name} has no xhyve settings`);
       // xhyve creates its pid file with O_EXCL: alreadyRunning() removes a stale one, which would stop it from starting.
-      if (await alreadyRunning(record, host)) return;
+      if (await alreadyRunning(record, host)) return { record, warnings: [] };
       const args = xhyveArgs(record, {
         uuid: record.xhyve.uuid,
         kernel: record.xhyve.kernel,
@@ -121,6 +121,7 @@ export const createXhyveDriver: DriverFactory = (host: Host, options = {}) => {
         if (error instanceof DetachedExit) throw startFailure(error.stderr, record);
         throw error;
       }
+      return { record, warnings: [] };
     },
 
     stop,
