@@ -1,4 +1,337 @@
+/**
+ * Node commands: `nodes` (one sweep of a network: every member, its core0 Redis probed; or a live table),
+ * `watch` (the headless monitor, one event per line, authorizing by policy) and `export` (JSON, CSV or an AYS
+ * blueprint). Each sweep also updates the node inventory (`<data>/nodes.json`, G8BOOT_HOME/data in tests).
+ *
+ * The Redis password (core0's JWT) comes from G8BOOT_REDIS_PASSWORD or a file, never from a flag: the process
+ * list shows every user the command lines of all processes.
+ */
 import type { Command } from 'commander';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { G8bootError, InvalidInputError } from '../../common/errors.ts';
+import { PROBE_STATES, type AuthorizationPolicy, type ExportFormat, type MonitorEvent, type NodeRecord, type ProbeState } from '../../common/nodes.ts';
+import { parseIntInRange, parseNetworkId, quote } from '../../common/validate.ts';
+import type { MonitorProbeOptions, NodeMonitor } from '../../core/nodes/index.ts';
+import { printJson, printTable, say } from '../output.ts';
+import { withController, withControllerOptions, type ControllerOptions } from './zt.ts';
 
-/** Placeholder: commands for this domain are added by its issue. */
-export function registerNodeCommands(_program: Command): void {}
+interface ProbeFlags {
+  redisPort: string;
+  timeout: string;
+  concurrency: string;
+  redisPasswordFile?: string;
+  tlsFingerprint?: string;
+}
+
+interface NodesFlags extends ControllerOptions, ProbeFlags {
+  deep?: boolean;
+  watch?: boolean;
+  interval: string;
+}
+
+interface WatchFlags extends ControllerOptions, ProbeFlags {
+  policy: string;
+  interval: string;
+  verifyWithin: string;
+  deep?: boolean;
+}
+
+interface ExportFlags extends ControllerOptions, ProbeFlags {
+  format: string;
+  output?: string;
+  cached?: boolean;
+  state?: string;
+}
+
+function withProbeOptions(command: Command): Command {
+  return command
+    .option('--redis-port <port>', "core0's Redis port", '6379')
+    .option('--timeout <seconds>', 'deadline of each probe (decimals allowed)', '3')
+    .option('--concurrency <n>', 'nodes probed at once (open sockets)', '64')
+    .option('--redis-password-file <path>', "file holding core0's Redis password (its JWT); default: env G8BOOT_REDIS_PASSWORD")
+    .option('--tls-fingerprint <sha256>', "accept only this TLS certificate (SHA-256, hex); default: any (core0's is self-signed)");
+}
+
+/** A duration flag in `unit` (decimals allowed), as milliseconds. */
+function parseDuration(input: string, what: string, unit: 'seconds' | 'minutes', min: number, max: number): number {
+  const value = Number(input.trim());
+  if (input.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
+    throw new InvalidInputError('E_INVALID_NUMBER', `Invalid ${what} ${quote(input)}: expected ${unit} from ${min} to ${max}.`);
+  }
+  return Math.round(value * (unit === 'seconds' ? 1000 : 60_000));
+}
+
+async function redisPassword(file: string | undefined): Promise<string | undefined> {
+  if (file === undefined) return process.env.G8BOOT_REDIS_PASSWORD || undefined;
+  try {
+    const password = (await readFile(file, 'utf8')).trim();
+    if (password) return password;
+  } catch (error) {
+    throw new G8bootError('E_REDIS_PASSWORD_FILE', `Cannot read the Redis password file ${quote(file)} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, {
+      hint: "Give the path of a file that holds only core0's password (its JWT).",
+    });
+  }
+  throw new InvalidInputError('E_REDIS_PASSWORD_FILE', `The Redis password file ${quote(file)} is empty.`);
+}
+
+async function probeSettings(flags: ProbeFlags): Promise<{ redisPort: number; probe: MonitorProbeOptions }> {
+  const redisPort = parseIntInRange(flags.redisPort, '--redis-port', 1, 65535);
+  const timeoutMs = parseDuration(flags.timeout, '--timeout', 'seconds', 0.1, 120);
+  const concurrency = parseIntInRange(flags.concurrency, '--concurrency', 1, 4096);
+  const fingerprint = flags.tlsFingerprint?.replace(/:/g, '');
+  if (fingerprint !== undefined && !/^[0-9a-f]{64}$/i.test(fingerprint)) {
+    throw new InvalidInputError('E_INVALID_FINGERPRINT', `Invalid --tls-fingerprint ${quote(flags.tlsFingerprint ?? '')}.`, {
+      hint: 'Give the SHA-256 fingerprint of the certificate: 64 hex digits, colons allowed (openssl x509 -noout -fingerprint -sha256).',
+    });
+  }
+  return {
+    redisPort,
+    probe: {
+      timeoutMs,
+      connectTimeoutMs: Math.min(timeoutMs, 2000),
+      concurrency,
+      password: await redisPassword(flags.redisPasswordFile),
+      pinnedFingerprint: fingerprint,
+    },
+  };
+}
+
+function parsePolicy(input: string): AuthorizationPolicy {
+  const value = input.trim().toLowerCase();
+  if (value === 'manual' || value === 'auto' || value === 'auto-verify') return value;
+  throw new InvalidInputError('E_INVALID_POLICY', `Unknown policy ${quote(input)}.`, {
+    hint: 'manual: report nodes that ask to join; auto: authorize every new node; auto-verify: authorize, and deauthorize again when its Redis does not answer in time.',
+  });
+}
+
+function parseFormat(input: string): ExportFormat {
+  const value = input.trim().toLowerCase();
+  if (value === 'json' || value === 'csv' || value === 'blueprint') return value;
+  throw new InvalidInputError('E_INVALID_FORMAT', `Unknown export format ${quote(input)}.`, { hint: 'Use --format json, csv or blueprint.' });
+}
+
+function parseStates(input: string | undefined): Set<ProbeState> | null {
+  if (input === undefined) return null;
+  const states = input.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = states.find((s) => !(PROBE_STATES as readonly string[]).includes(s));
+  if (unknown !== undefined || states.length === 0) {
+    throw new InvalidInputError('E_INVALID_STATE', `Unknown node state ${quote(unknown ?? input)}.`, { hint: `States: ${PROBE_STATES.join(', ')}.` });
+  }
+  return new Set(states as ProbeState[]);
+}
+
+interface MonitorChoices {
+  deep?: boolean | undefined;
+  intervalMs?: number | undefined;
+  policy?: AuthorizationPolicy | undefined;
+  verifyWithinMs?: number | undefined;
+}
+
+/** A monitor on the network the flags name, stopped (its sweep finished) when `run` is done. */
+async function withMonitor<T>(networkArg: string, flags: ProbeFlags & ControllerOptions, choices: MonitorChoices, run: (monitor: NodeMonitor) => Promise<T>): Promise<T> {
+  const networkId = parseNetworkId(networkArg);
+  const { redisPort, probe } = await probeSettings(flags);
+  const [{ createMonitor }, { createConfStore }] = await Promise.all([import('../../core/nodes/index.ts'), import('../../core/store/index.ts')]);
+  const log = (line: string) => say(`g8boot: ${line}`);
+  return withController(flags, async (controller) => {
+    const monitor = createMonitor({
+      controller,
+      networkId,
+      store: createConfStore({ log }),
+      log,
+      redisPort,
+      probe: { ...probe, deep: choices.deep },
+      intervalMs: choices.intervalMs,
+      policy: choices.policy,
+      verifyWithinMs: choices.verifyWithinMs,
+    });
+    try {
+      return await run(monitor);
+    } finally {
+      await monitor.stop();
+    }
+  });
+}
+
+/** What scripts get for a node (`nodes --json`): the contract fields first. */
+function nodeSummary(node: NodeRecord) {
+  return {
+    nodeId: node.nodeId,
+    name: node.name,
+    authorized: node.authorized,
+    ip: node.ip,
+    state: node.probe?.state ?? null,
+    tls: node.probe?.tls ?? null,
+    latencyMs: node.probe?.latencyMs ?? null,
+    core0Version: node.probe?.core0Version ?? null,
+    detail: node.probe?.detail ?? null,
+    online: node.online,
+    ips: node.ips,
+    description: node.description,
+    physicalAddress: node.physicalAddress,
+    clientVersion: node.clientVersion,
+    firstSeen: node.firstSeen,
+    lastSeen: node.lastSeen,
+    vmHint: node.vmHint,
+  };
+}
+
+function shorten(text: string, max = 60): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function printNodes(nodes: readonly NodeRecord[]): void {
+  printTable(
+    ['NODE ID', 'NAME', 'STATE', 'TLS', 'LATENCY', 'IP', 'ONLINE', 'CORE0 / DETAIL'],
+    nodes.map((n) => [
+      n.nodeId,
+      n.name || '-',
+      n.probe?.state ?? '-',
+      n.probe?.tls == null ? '-' : n.probe.tls ? 'tls' : 'plain',
+      n.probe?.latencyMs == null ? '-' : `${n.probe.latencyMs} ms`,
+      n.ip ?? n.ips[0] ?? '-',
+      n.online ? 'online' : 'offline',
+      shorten(n.probe?.core0Version ?? n.probe?.detail ?? '-'),
+    ]),
+  );
+}
+
+function describeEvent(event: MonitorEvent): string {
+  const time = new Date(event.at).toISOString();
+  switch (event.type) {
+    case 'policy-action':
+      return `${time} ${event.action} ${event.nodeId}: ${event.reason}`;
+    case 'monitor-stale':
+      return `${time} ZeroTier API failed (${event.error.message}); showing the last known state, retrying in ${Math.round(event.retryInMs / 1000)} s`;
+    case 'monitor-recovered':
+      return `${time} ZeroTier API answers again`;
+    case 'sweep':
+      return `${time} sweep: ${event.nodes} nodes in ${event.durationMs} ms`;
+    default: {
+      const { node } = event;
+      const where = node.ip ?? node.ips[0] ?? 'no address';
+      const probe = node.probe ? `${node.probe.state}: ${node.probe.detail}` : 'not probed yet';
+      return `${time} ${event.type} ${node.nodeId}${node.name ? ` (${node.name})` : ''} ${where}, ${probe}`;
+    }
+  }
+}
+
+/** Resolves on the first SIGINT or SIGTERM (then the caller finishes the current sweep and returns: exit 0). */
+function untilStopSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+async function writeOutput(path: string, text: string): Promise<void> {
+  const temp = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(temp, text);
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw new G8bootError('E_EXPORT_WRITE', `Cannot write ${quote(path)} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, { cause: error });
+  }
+}
+
+export function registerNodeCommands(program: Command): void {
+  withProbeOptions(
+    withControllerOptions(
+      program
+        .command('nodes')
+        .description("every node of a network with core0's Redis probed: ready, auth-required, refused, timeout, not-redis, unreachable, no-address or pending")
+        .argument('<nwid>', 'network id (16 hex digits)')
+        .option('--deep', 'also ask core0 itself (core.ping) on nodes whose Redis answers')
+        .option('--watch', 'keep sweeping: a live table in a terminal (Ctrl+C to stop), else one table (or JSON line) per sweep')
+        .option('--interval <seconds>', 'with --watch, seconds between sweeps (5 to 300)', '30'),
+    ),
+  ).action(async (networkArg: string, flags: NodesFlags) => {
+    const intervalMs = parseIntInRange(flags.interval, '--interval', 5, 300) * 1000;
+    await withMonitor(networkArg, flags, { deep: flags.deep, intervalMs }, async (monitor) => {
+      if (!flags.watch) {
+        const nodes = await monitor.sweepNow();
+        if (flags.json) return printJson(nodes.map(nodeSummary));
+        if (nodes.length === 0) return say(`Network ${monitor.status().networkId} has no members yet.`);
+        return printNodes(nodes);
+      }
+      const live = process.stdout.isTTY === true && !flags.json;
+      monitor.on((event) => {
+        if (event.type === 'monitor-stale') say(describeEvent(event));
+        if (event.type !== 'sweep') return;
+        const nodes = monitor.nodes();
+        if (flags.json) return void process.stdout.write(`${JSON.stringify(nodes.map(nodeSummary))}\n`);
+        // Home and clear, then the table: a live view that keeps no state about what is on the screen.
+        if (live) process.stdout.write('\x1b[H\x1b[2J');
+        printNodes(nodes);
+        say(`${new Date(event.at).toLocaleTimeString()}: ${event.nodes} nodes in ${event.durationMs} ms, every ${intervalMs / 1000} s. Ctrl+C to stop.`);
+      });
+      monitor.start();
+      await untilStopSignal();
+    });
+  });
+
+  withProbeOptions(
+    withControllerOptions(
+      program
+        .command('watch')
+        .description('monitor a network: report joins, addresses, Redis ready/degraded, lost/back; authorize by policy (Ctrl+C or SIGTERM to stop)')
+        .argument('<nwid>', 'network id (16 hex digits)')
+        .option('--policy <policy>', 'manual (report only), auto (authorize every new node) or auto-verify (authorize, deauthorize again when Redis does not answer in time)', 'manual')
+        .option('--interval <seconds>', 'seconds between sweeps (5 to 300); 5 s while a node is expected', '30')
+        .option('--verify-within <minutes>', 'auto-verify: minutes Redis has to answer after the authorization', '5')
+        .option('--deep', 'also ask core0 itself (core.ping) on nodes whose Redis answers'),
+    ),
+  ).action(async (networkArg: string, flags: WatchFlags) => {
+    const policy = parsePolicy(flags.policy);
+    const intervalMs = parseIntInRange(flags.interval, '--interval', 5, 300) * 1000;
+    const verifyWithinMs = parseDuration(flags.verifyWithin, '--verify-within', 'minutes', 0.1, 1440);
+    await withMonitor(networkArg, flags, { deep: flags.deep, intervalMs, policy, verifyWithinMs }, async (monitor) => {
+      monitor.on((event) => {
+        if (flags.json) process.stdout.write(`${JSON.stringify(event)}\n`);
+        else process.stdout.write(`${describeEvent(event)}\n`);
+      });
+      const { networkId } = monitor.status();
+      say(`g8boot: watching ${networkId}, policy ${policy}, every ${intervalMs / 1000} s. Ctrl+C to stop.`);
+      monitor.start();
+      await untilStopSignal();
+      say('g8boot: stopping after the current sweep.');
+    });
+  });
+
+  withProbeOptions(
+    withControllerOptions(
+      program
+        .command('export')
+        .description('export the nodes of a network: JSON, CSV, or an AYS blueprint (node.g8os__<nodeId>: redisAddr, redisPort)')
+        .argument('<nwid>', 'network id (16 hex digits)')
+        .requiredOption('--format <format>', 'json, csv or blueprint')
+        .option('-o, --output <file>', 'write to this file instead of stdout')
+        .option('--state <states>', 'only nodes in these states, comma-separated (e.g. ready)')
+        .option('--cached', 'export the inventory as last seen, without asking ZeroTier or probing'),
+    ),
+  ).action(async (networkArg: string, flags: ExportFlags) => {
+    const format = parseFormat(flags.format);
+    const states = parseStates(flags.state);
+    const networkId = parseNetworkId(networkArg);
+    const { createInventory, exportNodes } = await import('../../core/nodes/index.ts');
+    let nodes: NodeRecord[];
+    if (flags.cached) {
+      const { createConfStore } = await import('../../core/store/index.ts');
+      const log = (line: string) => say(`g8boot: ${line}`);
+      nodes = createInventory(createConfStore({ log }), networkId, { log }).list();
+    } else {
+      nodes = await withMonitor(networkId, flags, {}, (monitor) => monitor.sweepNow());
+    }
+    const selected = states ? nodes.filter((n) => n.probe !== null && states.has(n.probe.state)) : nodes;
+    const text = exportNodes(selected, format);
+    if (flags.output === undefined) return void process.stdout.write(text);
+    await writeOutput(flags.output, text);
+    say(`Exported ${selected.length} node${selected.length === 1 ? '' : 's'} of ${networkId} to ${flags.output} (${format}).`);
+  });
+}

@@ -16,13 +16,13 @@ interface JsonOption {
   json?: boolean;
 }
 
-interface ControllerOptions extends ControllerFlags, JsonOption {}
+export interface ControllerOptions extends ControllerFlags, JsonOption {}
 
 interface LocalOptions extends JsonOption {
   ztHome?: string;
 }
 
-function withControllerOptions(command: Command): Command {
+export function withControllerOptions(command: Command): Command {
   return command
     .option('--controller <kind>', "central (ZeroTier Central) or local (the controller in this machine's zerotier-one); default central when a Central token is configured")
     .option('--central-url <url>', 'ZeroTier Central API base URL, including /api/v1 (default: env ZEROTIER_CENTRAL_URL, else https://api.zerotier.com/api/v1)')
@@ -37,7 +37,7 @@ function withLocalOptions(command: Command): Command {
     .option('--json', 'print JSON');
 }
 
-async function withController<T>(options: ControllerFlags, run: (controller: Controller) => Promise<T>): Promise<T> {
+export async function withController<T>(options: ControllerFlags, run: (controller: Controller) => Promise<T>): Promise<T> {
   const { createController, resolveControllerConfig } = await import('../../core/zerotier/index.ts');
   const controller = await createController(await resolveControllerConfig(options));
   try {

@@ -1,0 +1,324 @@
+/**
+ * The node monitor: polls a network's members, probes each node's Redis, keeps the inventory, tells the world
+ * what changed (typed events), and applies the authorization policy. One per network; the CLI's `watch` and the
+ * tray app run it, `g8boot nodes` uses it for one sweep.
+ *
+ * Sweeps and record changes run one at a time (a sweep's member list is never applied over a change made while
+ * it ran). An API failure keeps the last known records, marks them stale and backs off; the next good sweep
+ * recovers. Timers are real; `now` only stamps records and events.
+ */
+import { InvalidInputError, serializeError, type SerializedError } from '../../common/errors.ts';
+import type { AuthorizationPolicy, MonitorEvent, MonitorStatus, NodeRecord, ProbeResult } from '../../common/nodes.ts';
+import { parseNetworkId, parseNodeId } from '../../common/validate.ts';
+import { g8bootDirs, type G8bootDirs } from '../paths.ts';
+import type { KeyValueStore } from '../store/key-value-store.ts';
+import { onVmStarted } from '../vm/expectations.ts';
+import type { Controller, Member } from '../zerotier/types.ts';
+import { createInventory } from './inventory.ts';
+import { createPolicyEngine, DEFAULT_VERIFY_WITHIN_MS, type PolicyDecision } from './policy.ts';
+import { probeAll, type ProbeAllOptions } from './probe-all.ts';
+import { membershipFinding, probeAddress, REDIS_PORT } from './probe.ts';
+import { describeNode, nextRecord } from './records.ts';
+import { transitions } from './transitions.ts';
+import { vmHintsFor } from './vm-hints.ts';
+
+export interface MonitorTiming {
+  /** Polling while a node is expected or the policy has work pending. Default 5 s. */
+  fastIntervalMs: number;
+  /** How long expectNode() polls fast by default. Default 10 min. */
+  fastWindowMs: number;
+  /** Bounds of the interval. Default 5 s to 5 min (the seed's "every 5 min"). */
+  minIntervalMs: number;
+  maxIntervalMs: number;
+  /** Longest wait between sweeps while the ZeroTier API fails. Default 5 min. */
+  maxBackoffMs: number;
+}
+
+export const DEFAULT_TIMING: MonitorTiming = {
+  fastIntervalMs: 5_000,
+  fastWindowMs: 10 * 60_000,
+  minIntervalMs: 5_000,
+  maxIntervalMs: 5 * 60_000,
+  maxBackoffMs: 5 * 60_000,
+};
+export const DEFAULT_INTERVAL_MS = 30_000;
+/** After a person authorizes a node its address usually arrives within 15-20 s, sometimes over a minute. */
+const WATCH_AFTER_AUTHORIZE_MS = 2 * 60_000;
+
+export type MonitorProbeOptions = Omit<ProbeAllOptions, 'port' | 'now' | 'onResult' | 'priority'>;
+
+export interface MonitorOptions {
+  controller: Controller;
+  networkId: string;
+  store: KeyValueStore;
+  /** Default `manual`. */
+  policy?: AuthorizationPolicy | undefined;
+  /** auto-verify: how long Redis has to answer after the authorization. Default 5 min. */
+  verifyWithinMs?: number | undefined;
+  /** Default 30 s. */
+  intervalMs?: number | undefined;
+  /** core0's Redis port. Default 6379. */
+  redisPort?: number | undefined;
+  /** Deadlines, concurrency, password, pinned fingerprint, deep check. */
+  probe?: MonitorProbeOptions | undefined;
+  /** Stamps records and events. Default Date.now. */
+  now?: (() => number) | undefined;
+  /** Automatic actions with their reasons, and other notes. Default: none. */
+  log?: ((line: string) => void) | undefined;
+  /** Where g8boot records the VMs it starts (hints, fast polling after a start); null turns that off. Default g8bootDirs(). */
+  vmStarts?: { dirs: G8bootDirs } | null | undefined;
+  /** Polling tunables (tests and demos shorten them). */
+  timing?: Partial<MonitorTiming> | undefined;
+}
+
+export interface NodeMonitor {
+  start(): void;
+  /** Stops polling; resolves once the sweep under way (if any) has finished. */
+  stop(): Promise<void>;
+  /** One sweep now (after the one under way). Rejects when the ZeroTier API fails; the monitor is then stale. */
+  sweepNow(options?: { deep?: boolean }): Promise<NodeRecord[]>;
+  nodes(): NodeRecord[];
+  status(): MonitorStatus;
+  /** Poll every 5 s for a while (default 10 min): a node should join soon. */
+  expectNode(forMs?: number): void;
+  setPolicy(policy: AuthorizationPolicy, options?: { verifyWithinMs?: number }): void;
+  setIntervalMs(ms: number): void;
+  authorize(nodeId: string, authorized: boolean): Promise<NodeRecord>;
+  rename(nodeId: string, name: string): Promise<NodeRecord>;
+  /** Returns the function that unsubscribes. */
+  on(listener: (event: MonitorEvent) => void): () => void;
+}
+
+export const AUTHORIZATION_POLICIES: readonly AuthorizationPolicy[] = ['manual', 'auto', 'auto-verify'];
+
+export function createMonitor(options: MonitorOptions): NodeMonitor {
+  const networkId = parseNetworkId(options.networkId);
+  const timing: MonitorTiming = { ...DEFAULT_TIMING, ...options.timing };
+  const { controller, store } = options;
+  const now = options.now ?? Date.now;
+  const log = options.log ?? (() => undefined);
+  const port = options.redisPort ?? REDIS_PORT;
+  const vmStarts = options.vmStarts === undefined ? { dirs: g8bootDirs() } : options.vmStarts;
+  const checkInterval = (ms: number): number => {
+    if (!Number.isFinite(ms) || ms < timing.minIntervalMs || ms > timing.maxIntervalMs) {
+      throw new InvalidInputError('E_INVALID_INTERVAL', `Invalid polling interval ${ms} ms.`, {
+        hint: `Poll every ${timing.minIntervalMs / 1000} s to ${timing.maxIntervalMs / 1000} s.`,
+      });
+    }
+    return ms;
+  };
+  const checkPolicy = (policy: AuthorizationPolicy): AuthorizationPolicy => {
+    if (AUTHORIZATION_POLICIES.includes(policy)) return policy;
+    throw new InvalidInputError('E_INVALID_POLICY', `Unknown authorization policy ${JSON.stringify(policy)}.`, { hint: 'Use manual, auto or auto-verify.' });
+  };
+  let intervalMs = checkInterval(options.intervalMs ?? DEFAULT_INTERVAL_MS);
+  const inventory = createInventory(store, networkId, { log });
+  const engine = createPolicyEngine(store, networkId, checkPolicy(options.policy ?? 'manual'), options.verifyWithinMs ?? DEFAULT_VERIFY_WITHIN_MS);
+  const listeners = new Set<(event: MonitorEvent) => void>();
+
+  let running = false;
+  let timer: NodeJS.Timeout | undefined;
+  let stopWatchingVms: (() => void) | undefined;
+  let sweeping = 0;
+  let lastSweepEnded = performance.now();
+  let lastSweepAt: number | null = null;
+  let fastUntil = 0;
+  let stale = false;
+  let failures = 0;
+  let lastError: SerializedError | null = null;
+  /** The error the last failed member listing threw (already reported). */
+  let apiFailure: unknown;
+  /** Sweeps and record changes, one at a time. */
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = queue.then(work, work);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
+  const emit = (events: readonly MonitorEvent[]) => {
+    for (const event of events) {
+      for (const listener of listeners) {
+        try {
+          listener(event);
+        } catch (error) {
+          // A listener's bug must not stop the monitor.
+          log(`a monitor listener failed on ${event.type}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    }
+  };
+
+  const isFast = () => now() < fastUntil || engine.busy();
+  const normalDelay = () => (isFast() ? Math.min(timing.fastIntervalMs, intervalMs) : intervalMs);
+  const backoffDelay = () => Math.min(normalDelay() * 2 ** failures, Math.max(timing.maxBackoffMs, intervalMs));
+  const nextDelay = () => (stale ? backoffDelay() : normalDelay());
+
+  const schedule = (delayMs: number) => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (!running) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      sweepNow().catch((error: unknown) => {
+        // An API failure was reported as monitor-stale (and the schedule backs off); anything else is said here.
+        if (error !== apiFailure) log(`a sweep failed: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    }, Math.max(0, delayMs));
+  };
+  /** Re-plan the next sweep after a change of pace (not while one runs: it plans the next when it ends). */
+  const reschedule = () => {
+    if (running && sweeping === 0) schedule(lastSweepEnded + nextDelay() - performance.now());
+  };
+
+  /** A member's record as a change (authorize, rename, a policy action) left it, without a new probe. */
+  const applyMember = (member: Member): NodeRecord => {
+    const at = now();
+    const prev = inventory.get(member.nodeId);
+    const known = membershipFinding(member, { port, now });
+    // Same address: the last probe still holds. A new address has none yet: the next sweep says.
+    const previous = prev?.probe?.address != null && prev.probe.address === probeAddress(member) ? prev.probe : null;
+    const record = nextRecord(prev, member, known ?? previous, at);
+    inventory.put(record);
+    inventory.save();
+    emit(transitions(prev, record, at));
+    return record;
+  };
+
+  const act = async (decision: PolicyDecision): Promise<void> => {
+    try {
+      const member = await controller.updateMember(networkId, decision.nodeId, { authorized: decision.action === 'authorize' });
+      const at = now();
+      engine.done(decision, at);
+      log(`${decision.action === 'authorize' ? 'authorized' : 'deauthorized'} ${decision.nodeId}: ${decision.reason}`);
+      emit([{ type: 'policy-action', at, action: decision.action, nodeId: decision.nodeId, reason: decision.reason }]);
+      applyMember(member);
+    } catch (error) {
+      log(`could not ${decision.action} ${decision.nodeId} (${decision.reason}): ${error instanceof Error ? error.message : String(error)}; retrying on the next sweep`);
+    }
+  };
+
+  const sweep = async (deep: boolean): Promise<NodeRecord[]> => {
+    const started = performance.now();
+    const at = now();
+    let members: Member[];
+    try {
+      members = await controller.listMembers(networkId);
+    } catch (error) {
+      apiFailure = error;
+      stale = true;
+      failures++;
+      lastError = serializeError(error);
+      emit([{ type: 'monitor-stale', at, error: lastError, retryInMs: backoffDelay() }]);
+      throw error;
+    }
+    if (stale) {
+      stale = false;
+      failures = 0;
+      lastError = null;
+      emit([{ type: 'monitor-recovered', at: now() }]);
+    }
+    const newcomers = members.filter((m) => !inventory.get(m.nodeId));
+    const hints = vmStarts ? await vmHintsFor(newcomers, networkId, inventory.list(), { dirs: vmStarts.dirs, now: at }) : new Map();
+    // A node that timed out last time will likely hold its socket for the whole deadline again: start it first.
+    const lastTimedOut = (index: number) => (inventory.get(members[index]?.nodeId ?? '')?.probe?.state === 'timeout' ? 1 : 0);
+    const probes: ProbeResult[] = await probeAll(members, { ...options.probe, deep, port, now, priority: lastTimedOut });
+    const events: MonitorEvent[] = [];
+    const present = new Set<string>();
+    members.forEach((member, i) => {
+      present.add(member.nodeId);
+      const prev = inventory.get(member.nodeId);
+      const record = nextRecord(prev, member, probes[i] ?? null, at, hints.get(member.nodeId) ?? null);
+      inventory.put(record);
+      events.push(...transitions(prev, record, at));
+    });
+    // Deleted from the network: gone, and no longer a node of it.
+    for (const record of inventory.list()) {
+      if (present.has(record.nodeId)) continue;
+      inventory.remove(record.nodeId);
+      if (record.online) events.push({ type: 'node-lost', at, node: { ...record, online: false } });
+    }
+    inventory.save();
+    lastSweepAt = at;
+    emit(events);
+    const { decisions, notes } = engine.decide(events, (nodeId) => inventory.get(nodeId), now());
+    for (const note of notes) log(note);
+    for (const decision of decisions) await act(decision);
+    emit([{ type: 'sweep', at, nodes: members.length, durationMs: Math.round(performance.now() - started) }]);
+    return inventory.list();
+  };
+
+  const sweepNow = (sweepOptions: { deep?: boolean } = {}): Promise<NodeRecord[]> =>
+    exclusive(async () => {
+      sweeping++;
+      try {
+        return await sweep(sweepOptions.deep ?? options.probe?.deep ?? false);
+      } finally {
+        sweeping--;
+        lastSweepEnded = performance.now();
+        // The next one is an interval after this one, however this one was started.
+        if (sweeping === 0) schedule(nextDelay());
+      }
+    });
+
+  const expectNode = (forMs: number = timing.fastWindowMs) => {
+    fastUntil = Math.max(fastUntil, now() + forMs);
+    reschedule();
+  };
+
+  const changeMember = async (nodeId: string, update: { authorized?: boolean; name?: string }): Promise<NodeRecord> => {
+    const member = await controller.updateMember(networkId, parseNodeId(nodeId), update);
+    return exclusive(async () => applyMember(member));
+  };
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      if (vmStarts) {
+        stopWatchingVms = onVmStarted((entry) => entry.netid === networkId && expectNode(), vmStarts);
+      }
+      schedule(0);
+    },
+    async stop() {
+      running = false;
+      clearTimeout(timer);
+      timer = undefined;
+      stopWatchingVms?.();
+      stopWatchingVms = undefined;
+      await queue;
+    },
+    sweepNow,
+    nodes: () => inventory.list(),
+    status: () => ({
+      networkId,
+      running,
+      policy: engine.policy,
+      intervalMs,
+      fastUntil: now() < fastUntil ? fastUntil : null,
+      lastSweepAt,
+      stale,
+      lastError,
+    }),
+    expectNode,
+    setPolicy(policy, policyOptions = {}) {
+      engine.set(checkPolicy(policy), policyOptions.verifyWithinMs);
+      log(`authorization policy: ${policy}`);
+    },
+    setIntervalMs(ms) {
+      intervalMs = checkInterval(ms);
+      reschedule();
+    },
+    async authorize(nodeId, authorized) {
+      const record = await changeMember(nodeId, { authorized });
+      if (authorized) expectNode(WATCH_AFTER_AUTHORIZE_MS);
+      return record;
+    },
+    rename: (nodeId, name) => changeMember(nodeId, { name }),
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

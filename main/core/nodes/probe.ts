@@ -1,0 +1,161 @@
+/**
+ * Probing core0's Redis on one node: classify what answers on port 6379 into exactly one ProbeState.
+ *
+ * Plain first (core0 1.0), then TLS (core0 1.1+, self-signed certificate) when the plaintext PING was met the
+ * way a TLS-only port meets it (closed, reset, or a TLS record). A password (core0's JWT) is sent only when
+ * Redis asks for one. Everything happens within `timeoutMs` of the start; the deep check has its own bound.
+ */
+import { isIP, isIPv4 } from 'node:net';
+import type { ProbeResult, ProbeState } from '../../common/nodes.ts';
+import { core0Ping } from './core0-ping.ts';
+import { talkToRedis, wantsAuth, type DialogueOutcome } from './redis-dialogue.ts';
+import type { SocketGauge } from './socket-gauge.ts';
+
+export const REDIS_PORT = 6379;
+
+export interface ProbeOptions {
+  /** core0's Redis port. Default 6379. */
+  port?: number | undefined;
+  /** Per connection attempt. Default 2000 ms. */
+  connectTimeoutMs?: number | undefined;
+  /** The whole probe, plain and TLS attempts together. Default 3000 ms. */
+  timeoutMs?: number | undefined;
+  /** Also ask core0 itself (`core.ping`) when Redis answers. */
+  deep?: boolean | undefined;
+  /** Bound of the deep check. Default 5000 ms. */
+  deepTimeoutMs?: number | undefined;
+  /** Sent (AUTH) when Redis asks for a password: core0 booted with `organization=` wants a JWT. */
+  password?: string | undefined;
+  /** SHA-256 fingerprint of the node's TLS certificate, hex with or without colons; replaces "accept any". */
+  pinnedFingerprint?: string | undefined;
+  /** Bytes of a reply kept before the peer counts as "not Redis". Default 4096. */
+  maxReplyBytes?: number | undefined;
+  /** Counts open sockets (see socket-gauge.ts). */
+  gauge?: SocketGauge | undefined;
+  /** Clock for `checkedAt`. Default Date.now. */
+  now?: (() => number) | undefined;
+}
+
+/** What a probe needs to know about a node: a ZeroTier Member or a NodeRecord. */
+export interface ProbeTarget {
+  authorized: boolean;
+  ips: readonly string[];
+}
+
+const UNREACHABLE_CODES = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EHOSTDOWN', 'EADDRNOTAVAIL', 'EAFNOSUPPORT']);
+/** A TLS attempt gets at least this long, else it is not worth starting. */
+const MIN_TLS_ATTEMPT_MS = 50;
+
+/** The address probed: the first IPv4, else the first address, else null. */
+export function probeAddress(target: Pick<ProbeTarget, 'ips'>): string | null {
+  return target.ips.find((ip) => isIPv4(ip)) ?? target.ips[0] ?? null;
+}
+
+interface Finding {
+  state: ProbeState;
+  tls: boolean | null;
+  latencyMs: number | null;
+  detail: string;
+}
+
+function fromReply(outcome: Extract<DialogueOutcome, { kind: 'answered' }>, tls: boolean): Finding {
+  const { reply } = outcome;
+  const over = tls ? 'over TLS' : 'in plain text';
+  if ((reply.kind === 'simple' || reply.kind === 'bulk') && reply.value?.toUpperCase() === 'PONG') {
+    const latencyMs = Math.round(outcome.latencyMs * 100) / 100;
+    return { state: 'ready', tls, latencyMs, detail: `Redis answered PING ${over}${outcome.authenticated ? ' after AUTH' : ''} in ${latencyMs} ms` };
+  }
+  if (reply.kind === 'error' && wantsAuth(reply.value)) {
+    return { state: 'auth-required', tls, latencyMs: null, detail: `Redis wants a password (${over}): ${JSON.stringify(reply.value.slice(0, 120))}` };
+  }
+  // Redis, but not serving PING (LOADING, BUSY, an unknown-command proxy): it turned the request down.
+  if (reply.kind === 'error') return { state: 'refused', tls, latencyMs: null, detail: `Redis refused PING ${over}: ${JSON.stringify(reply.value.slice(0, 120))}` };
+  return { state: 'not-redis', tls: null, latencyMs: null, detail: `answered PING with an unexpected ${reply.kind} reply` };
+}
+
+function classify(outcome: DialogueOutcome, tls: boolean, options: { connectTimeoutMs: number; timeoutMs: number }): Finding {
+  const none = { tls: null, latencyMs: null };
+  switch (outcome.kind) {
+    case 'connect-error':
+      if (outcome.code === 'ECONNREFUSED') return { state: 'refused', ...none, detail: 'connection refused (nothing listens on the port)' };
+      if (outcome.code === 'ETIMEDOUT') return { state: 'timeout', ...none, detail: 'the connection attempt timed out' };
+      if (UNREACHABLE_CODES.has(outcome.code)) return { state: 'unreachable', ...none, detail: `no route to the address (${outcome.code})` };
+      return { state: 'unreachable', ...none, detail: `cannot connect (${outcome.code})` };
+    case 'connect-timeout':
+      return { state: 'timeout', ...none, detail: `no connection within ${Math.min(options.connectTimeoutMs, options.timeoutMs)} ms` };
+    case 'no-reply':
+      return {
+        state: 'timeout',
+        ...none,
+        detail: outcome.bytes === 0 ? `connected, but no answer to PING within ${options.timeoutMs} ms` : `only ${outcome.bytes} bytes of an answer within ${options.timeoutMs} ms`,
+      };
+    case 'answered':
+      return fromReply(outcome, tls);
+    case 'password-refused':
+      return { state: 'auth-required', tls, latencyMs: null, detail: `the password was refused: ${JSON.stringify(outcome.message.slice(0, 120))}` };
+    case 'not-resp':
+      return { state: 'not-redis', ...none, detail: `answered, but not in Redis' protocol: ${outcome.reason}` };
+    case 'fingerprint-mismatch':
+      return { state: 'not-redis', ...none, detail: `its TLS certificate (SHA-256 ${outcome.actual}) is not the pinned one; nothing was sent` };
+    case 'handshake-failed':
+      return { state: 'not-redis', ...none, detail: `closed the connection on a plaintext PING, and the TLS handshake failed (${outcome.message})` };
+    case 'closed-silently':
+    case 'tls-record':
+      return { state: 'not-redis', ...none, detail: tls ? `${outcome.kind === 'tls-record' ? 'answered with a TLS record' : outcome.how} without answering PING over TLS` : `${outcome.kind === 'tls-record' ? 'answered with a TLS record' : outcome.how} on a plaintext PING, and there was no time left to try TLS` };
+  }
+}
+
+/** Probe one address. Never throws: every failure is a state. */
+export async function probeRedis(address: string, options: ProbeOptions = {}): Promise<ProbeResult> {
+  const port = options.port ?? REDIS_PORT;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
+  const timeoutMs = options.timeoutMs ?? 3000;
+  const maxReplyBytes = options.maxReplyBytes ?? 4096;
+  const now = options.now ?? Date.now;
+  const result = (finding: Finding, core0Version: string | null = null): ProbeResult => ({
+    ...finding,
+    address,
+    port,
+    core0Version,
+    checkedAt: now(),
+  });
+  if (isIP(address) === 0) return result({ state: 'unreachable', tls: null, latencyMs: null, detail: `${JSON.stringify(address)} is not an IP address` });
+
+  const deadline = performance.now() + timeoutMs;
+  const attempt = (tls: boolean) =>
+    talkToRedis({ host: address, port, tls, connectTimeoutMs, deadline, maxReplyBytes, password: options.password, pinnedFingerprint: options.pinnedFingerprint, gauge: options.gauge });
+  let tls = false;
+  let outcome = await attempt(false);
+  if ((outcome.kind === 'closed-silently' || outcome.kind === 'tls-record') && deadline - performance.now() >= MIN_TLS_ATTEMPT_MS) {
+    tls = true;
+    outcome = await attempt(true);
+  }
+  const finding = classify(outcome, tls, { connectTimeoutMs, timeoutMs });
+  if (!options.deep || finding.state !== 'ready') return result(finding);
+
+  const deepTimeoutMs = options.deepTimeoutMs ?? 5000;
+  const core0 = await core0Ping({
+    host: address,
+    port,
+    tls,
+    password: outcome.kind === 'answered' && outcome.authenticated ? options.password : undefined,
+    pinnedFingerprint: options.pinnedFingerprint,
+    timeoutMs: deepTimeoutMs,
+    maxReplyBytes: Math.max(maxReplyBytes, 64 * 1024),
+    gauge: options.gauge,
+  });
+  return result({ ...finding, detail: `${finding.detail}; ${core0.detail}` }, core0.answer);
+}
+
+/** What membership alone says: `pending` (not authorized) or `no-address`; null when there is something to probe. */
+export function membershipFinding(target: ProbeTarget, options: Pick<ProbeOptions, 'port' | 'now'> = {}): ProbeResult | null {
+  const base = { address: null, port: options.port ?? REDIS_PORT, tls: null, latencyMs: null, core0Version: null, checkedAt: (options.now ?? Date.now)() };
+  if (!target.authorized) return { ...base, state: 'pending', detail: 'not authorized on the network' };
+  if (probeAddress(target) === null) return { ...base, state: 'no-address', detail: 'authorized; waiting for ZeroTier to assign an address' };
+  return null;
+}
+
+/** Probe a node: membership first, then its Redis. */
+export async function probeNode(target: ProbeTarget, options: ProbeOptions = {}): Promise<ProbeResult> {
+  return membershipFinding(target, options) ?? probeRedis(probeAddress(target) ?? '', options);
+}

@@ -1,0 +1,34 @@
+/** The events one record change means, in the order a person would tell the story. */
+import type { MonitorEvent, NodeRecord } from '../../common/nodes.ts';
+import { probeAddress } from './probe.ts';
+
+/** Asking to join: not authorized, and heard from recently. */
+export function isWaiting(record: NodeRecord): boolean {
+  return !record.authorized && record.online;
+}
+
+/** The address Redis is reached on, once it is usable (authorized). */
+function usableAddress(record: NodeRecord | undefined): string | null {
+  return record?.authorized ? probeAddress(record) : null;
+}
+
+/**
+ * `prev` undefined: a node seen for the first time, which tells its whole story so far (joined or authorized,
+ * addressed, ready). A node someone deauthorized does not "join" again: that is a decision, not a request, and
+ * the `auto` policy must not undo it.
+ */
+export function transitions(prev: NodeRecord | undefined, next: NodeRecord, at: number): MonitorEvent[] {
+  const events: MonitorEvent[] = [];
+  const node = next;
+  if (isWaiting(next) && !(prev && (prev.authorized || isWaiting(prev)))) events.push({ type: 'node-joined', at, node });
+  if (next.authorized && !prev?.authorized) events.push({ type: 'node-authorized', at, node });
+  const address = usableAddress(next);
+  if (address !== null && address !== usableAddress(prev)) events.push({ type: 'node-addressed', at, node });
+  if (prev && !prev.online && next.online) events.push({ type: 'node-back', at, node });
+  const wasReady = prev?.probe?.state === 'ready';
+  const isReady = next.probe?.state === 'ready';
+  if (isReady && !wasReady) events.push({ type: 'node-ready', at, node });
+  if (prev?.online && !next.online) events.push({ type: 'node-lost', at, node });
+  if (wasReady && !isReady) events.push({ type: 'node-degraded', at, node });
+  return events;
+}

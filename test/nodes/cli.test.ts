@@ -1,0 +1,193 @@
+/**
+ * The CLI contract, run as people and scripts run it: the built `g8boot` in a child process, pointed at the
+ * ZeroTier simulator by environment, with real redis-servers and hostile peers on the members' addresses.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { PROBE_STATES } from '../../main/common/nodes.ts';
+import type { Simulator } from '../../main/core/zerotier/simulator/server.ts';
+import { BIN, ROOT, runCli } from '../helpers/cli.ts';
+import { testSimulator } from '../zerotier/helpers.ts';
+import { NWID } from './fixtures.ts';
+import { hostile, selfSignedCertificate, startRedis, startTcpPeer, type Certificate, type Peer } from './peers.ts';
+
+const A = { plain: '127.77.3.1', tls: '127.77.3.2', password: '127.77.3.3', silent: '127.77.3.4', closed: '127.77.3.5', http: '127.77.3.6' };
+let cert: Certificate;
+const peers: Peer[] = [];
+
+beforeAll(async () => {
+  cert = selfSignedCertificate();
+  peers.push(
+    ...(await Promise.all([
+      startRedis({ address: A.plain }),
+      startRedis({ address: A.tls, tls: cert }),
+      startRedis({ address: A.password, password: 'jwt' }),
+      startTcpPeer(A.silent, hostile.silent),
+      startTcpPeer(A.http, hostile.http),
+    ])),
+  );
+});
+
+afterAll(async () => {
+  await Promise.all(peers.map((p) => p.close()));
+  cert?.cleanup();
+});
+
+function environment(sim: Simulator): NodeJS.ProcessEnv {
+  const home = mkdtempSync(join(tmpdir(), 'g8boot-nodes-cli-'));
+  onTestFinished(() => rmSync(home, { recursive: true, force: true }));
+  return { G8BOOT_HOME: home, ZEROTIER_CENTRAL_URL: sim.centralBase, ZEROTIER_CENTRAL_TOKEN: sim.token, ZEROTIER_HOME: join(home, 'no-zerotier'), G8BOOT_REDIS_PASSWORD: '' };
+}
+
+/** One member per state, each on its own address. Returns node ids by the state each must land in. */
+function population(sim: Simulator): Record<string, string> {
+  const ids = {
+    ready: sim.addNode({ authorized: true, address: A.plain, name: 'plain' }),
+    readyTls: sim.addNode({ authorized: true, address: A.tls, name: 'tls' }),
+    'auth-required': sim.addNode({ authorized: true, address: A.password }),
+    timeout: sim.addNode({ authorized: true, address: A.silent }),
+    refused: sim.addNode({ authorized: true, address: A.closed }),
+    'not-redis': sim.addNode({ authorized: true, address: A.http }),
+    pending: sim.addNode({ address: '127.77.3.99' }),
+    'no-address': sim.addNode({ name: 'waiting for its address' }),
+  };
+  // Authorized now, its address due in a minute (the simulator's clock): no address yet.
+  sim.authorize(NWID, ids['no-address']);
+  return ids;
+}
+
+describe('g8boot nodes <nwid> --json', () => {
+  test('one object per member with the contract fields, each node in its state', async () => {
+    const sim = await testSimulator({ addressDelayMs: 60_000 });
+    const ids = population(sim);
+    const run = await runCli(['nodes', NWID, '--json', '--timeout', '0.6'], { env: environment(sim) });
+    expect(run.code, run.stderr).toBe(0);
+    const nodes = JSON.parse(run.stdout) as Record<string, unknown>[];
+    expect(nodes).toHaveLength(8);
+    for (const node of nodes) {
+      expect(typeof node.nodeId).toBe('string');
+      expect(typeof node.name).toBe('string');
+      expect(typeof node.authorized).toBe('boolean');
+      expect(node.ip === null || typeof node.ip === 'string').toBe(true);
+      expect(PROBE_STATES).toContain(node.state);
+      expect(node.tls === null || typeof node.tls === 'boolean').toBe(true);
+      expect(node.latencyMs === null || typeof node.latencyMs === 'number').toBe(true);
+    }
+    const byId = new Map(nodes.map((n) => [n.nodeId, n]));
+    expect(byId.get(ids.ready)).toMatchObject({ name: 'plain', authorized: true, ip: A.plain, state: 'ready', tls: false, latencyMs: expect.any(Number) });
+    expect(byId.get(ids.readyTls)).toMatchObject({ ip: A.tls, state: 'ready', tls: true });
+    expect(byId.get(ids['auth-required'])).toMatchObject({ state: 'auth-required', tls: false, latencyMs: null });
+    expect(byId.get(ids.timeout)).toMatchObject({ state: 'timeout', tls: null, latencyMs: null });
+    expect(byId.get(ids.refused)).toMatchObject({ state: 'refused' });
+    expect(byId.get(ids['not-redis'])).toMatchObject({ state: 'not-redis' });
+    expect(byId.get(ids.pending)).toMatchObject({ authorized: false, state: 'pending', tls: null });
+    expect(byId.get(ids['no-address'])).toMatchObject({ authorized: true, ip: null, state: 'no-address' });
+  });
+
+  test('--redis-port, a password from a file, and the table', async () => {
+    const sim = await testSimulator();
+    const id = sim.addNode({ authorized: true, address: A.password });
+    const env = environment(sim);
+    const file = join(env.G8BOOT_HOME!, 'jwt');
+    await import('node:fs/promises').then((fs) => fs.writeFile(file, 'jwt\n'));
+    const table = await runCli(['nodes', NWID, '--redis-password-file', file], { env });
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(/^NODE ID\s+NAME\s+STATE\s+TLS\s+LATENCY\s+IP/);
+    expect(table.stdout).toMatch(new RegExp(`${id}\\s+-\\s+ready\\s+plain`));
+    const otherPort = await runCli(['nodes', NWID, '--json', '--redis-port', '6380', '--timeout', '0.5'], { env });
+    expect((JSON.parse(otherPort.stdout) as { state: string }[])[0]?.state).toBe('refused');
+  });
+
+  test('bad input exits 2 before anything is contacted', async () => {
+    const bad = await runCli(['nodes', 'not-a-network', '--json']);
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stderr)).toMatchObject({ error: { code: 'E_INVALID_NETWORK_ID' } });
+    expect((await runCli(['nodes', NWID, '--redis-port', '70000'])).code).toBe(2);
+    expect((await runCli(['watch', NWID, '--policy', 'sometimes'])).code).toBe(2);
+    expect((await runCli(['export', NWID, '--format', 'xml'])).code).toBe(2);
+  });
+});
+
+/** `g8boot watch` as a child: its stdout lines as they come, and a way to signal it. */
+function watch(args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [BIN, 'watch', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const lines: string[] = [];
+  let stderr = '';
+  createInterface({ input: child.stdout }).on('line', (line) => lines.push(line));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const events = () => lines.map((l) => JSON.parse(l) as { type: string; action?: string; nodeId?: string; node?: { nodeId: string } });
+  const waitFor = async (check: () => boolean, timeoutMs: number, what: string) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!check()) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no ${what} within ${timeoutMs} ms; stderr:\n${stderr}\nstdout:\n${lines.join('\n')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  return { child, lines, events, exit, waitFor, stderr: () => stderr };
+}
+
+describe('g8boot watch <nwid> --json', () => {
+  test('--policy auto: one JSON event per line, authorizes the node that joins, exits 0 on SIGTERM', async () => {
+    const sim = await testSimulator();
+    const id = sim.addNode({ address: A.plain });
+    const run = watch([NWID, '--json', '--policy', 'auto', '--interval', '5'], environment(sim));
+    await run.waitFor(() => run.events().some((e) => e.type === 'node-ready'), 15_000, 'node-ready');
+    expect(run.events().map((e) => e.type)).toEqual(['node-joined', 'policy-action', 'node-authorized', 'sweep', 'node-addressed', 'node-ready', 'sweep']);
+    expect(run.events().find((e) => e.type === 'policy-action')).toMatchObject({ action: 'authorize', nodeId: id });
+    expect(run.stderr()).toContain(`authorized ${id}: policy auto`);
+    expect(sim.population.member(NWID, id)?.authorized).toBe(true);
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toBe(0);
+  });
+
+  test('SIGINT during a sweep: the sweep finishes (its event is printed), then exit 0', async () => {
+    const sim = await testSimulator();
+    sim.addNode({ authorized: true, address: A.silent });
+    const run = watch([NWID, '--json', '--timeout', '1.2'], environment(sim));
+    await run.waitFor(() => run.stderr().includes('watching'), 10_000, 'start');
+    await new Promise((r) => setTimeout(r, 400));
+    expect(run.events().some((e) => e.type === 'sweep')).toBe(false);
+    const signalled = Date.now();
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(0);
+    expect(Date.now() - signalled).toBeGreaterThan(300);
+    expect(run.events().at(-1)).toMatchObject({ type: 'sweep', nodes: 1 });
+  });
+});
+
+describe('g8boot export <nwid>', () => {
+  test('blueprint to a file, csv and json to stdout, --state and --cached', async () => {
+    const sim = await testSimulator();
+    const ready = sim.addNode({ authorized: true, address: A.plain });
+    const refused = sim.addNode({ authorized: true, address: A.closed });
+    const env = environment(sim);
+    const file = join(env.G8BOOT_HOME!, 'nodes.yaml');
+    const blueprint = await runCli(['export', NWID, '--format', 'blueprint', '-o', file, '--timeout', '0.5'], { env });
+    expect(blueprint.code, blueprint.stderr).toBe(0);
+    expect(blueprint.stderr).toContain('Exported 2 nodes');
+    expect(parseYaml(readFileSync(file, 'utf8'))).toEqual({
+      [`node.g8os__${ready}`]: { redisAddr: A.plain, redisPort: 6379 },
+      [`node.g8os__${refused}`]: { redisAddr: A.closed, redisPort: 6379 },
+    });
+
+    const csv = await runCli(['export', NWID, '--format', 'csv', '--state', 'ready', '--timeout', '0.5'], { env });
+    const rows = csv.stdout.trim().split('\r\n');
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toMatch(new RegExp(`^${ready},`));
+
+    // The inventory as last seen, without asking anyone: the simulator is gone.
+    await sim.close();
+    const cached = await runCli(['export', NWID, '--format', 'json', '--cached'], { env });
+    expect(cached.code, cached.stderr).toBe(0);
+    expect((JSON.parse(cached.stdout) as { nodeId: string }[]).map((n) => n.nodeId).sort()).toEqual([ready, refused].sort());
+  });
+});
