@@ -1,0 +1,478 @@
+/**
+ * The tray app's main-process core: `createAppService(deps)` implements the whole IPC contract (`G8bootApi`) and
+ * its events (`G8bootEvents`) in plain Node, over g8boot's core. The Electron shell (main/app/electron) only
+ * injects the platform and forwards calls; tests build the same thing without Electron.
+ *
+ * For a test harness (e.g. the renderer's Chromium tests) — a working G8bootApi in Node:
+ *
+ *   const home = await mkdtemp(join(tmpdir(), 'g8boot-'));           // everything g8boot writes goes here
+ *   const service = createAppService(testAppDeps({ home }));          // test/app/deps.ts: conf stores, fake safeStorage…
+ *   await service.ready;                                              // saved controller restored (none in a new home)
+ *   await service.api.connect({ kind: 'demo' });                      // the simulator in-process, offline
+ *   service.on('nodes', (nodes) => …);                                // every G8bootEvents entry can be subscribed
+ *   page.exposeBinding('g8bootCall', (_src, method, args) => callForIpc(service.api, method, args)); // IpcResult
+ *   await service.dispose();
+ *
+ * `callForIpc` (main/app/ipc/handlers.ts) runs one method with the same argument checks as the real IPC handlers
+ * and returns an IpcResult, so a preload-shaped bridge in the page can reject with the serialized error as the
+ * preload does.
+ */
+import { writeFile } from 'node:fs/promises';
+import { G8bootError, InvalidInputError, serializeError } from '../../common/errors.ts';
+import type { AppState, ControllerSetup, G8bootApi, G8bootEvent, G8bootEvents, NetworkView, ThisMachine, View } from '../../common/ipc.ts';
+import type { NodeRecord } from '../../common/nodes.ts';
+import { parseNetworkId, parseNodeId, quote } from '../../common/validate.ts';
+import { createMonitor, exportNodes, type KeyValueStore, type NodeMonitor } from '../../core/nodes/index.ts';
+import { g8bootDirs } from '../../core/paths.ts';
+import { defaultHost, type Host } from '../../core/vm/index.ts';
+import type { Network } from '../../core/zerotier/index.ts';
+import { VERSION } from '../../core/version.ts';
+import { checkExternalUrl } from '../desktop/external-links.ts';
+import { openAppSettings } from '../settings/app-settings.ts';
+import { createBootServiceControl } from './boot-service-control.ts';
+import { openControllerSession, storedSetup, type ControllerSession } from './controller-session.ts';
+import { createEventHub, type Listener } from './event-hub.ts';
+import { buildImage, type SaveFileOptions } from './image-builder.ts';
+import { openToken, sealToken, secretStorage, type SecretCipher } from './secrets.ts';
+import { readThisMachine, withLocalService } from './this-machine.ts';
+import { createVmControl } from './vm-control.ts';
+
+export interface AppDeps {
+  /** The settings file (electron-store in the app; conf in tests): see main/app/settings. */
+  settings: KeyValueStore;
+  /** The node monitor's inventory (the same `nodes` store the CLI uses). */
+  inventory: KeyValueStore;
+  /** Electron's `safeStorage`, or a stand-in. */
+  secrets: SecretCipher;
+  dialogs: { saveFile(options: SaveFileOptions): Promise<string | null> };
+  clipboard: { writeText(text: string): void };
+  /** Called only with URLs that passed the allowlist (desktop/external-links.ts). */
+  openExternal(url: string): Promise<void>;
+  /** Start at login: app.setLoginItemSettings on macOS/Windows, an XDG autostart file on Linux. */
+  loginItem: { set(enabled: boolean): Promise<void> };
+  platform: AppState['platform'];
+  /** G8BOOT_HOME, ZEROTIER_HOME… as the core reads them. */
+  env: NodeJS.ProcessEnv;
+  /** findToolchainDir({ resourcesPath }) in a packaged app; undefined: the core's own lookup. */
+  toolchainDir?: string | undefined;
+  /** Where VMs run; default the core's defaultHost({ env }). */
+  vmHost?: Host | undefined;
+  now?: (() => number) | undefined;
+  log?: ((line: string) => void) | undefined;
+}
+
+export interface AppService {
+  api: G8bootApi;
+  on<E extends G8bootEvent>(event: E, listener: Listener<E>): () => void;
+  /** Ask the dashboard to show a view (tray menu, notification clicks). */
+  navigate(view: View, nodeId?: string): void;
+  /** True once, on g8boot's first run: the shell opens the dashboard then, and only then, by itself. */
+  claimFirstWindow(): boolean;
+  /** Resolves once the saved controller is reconnected (or found unusable, which is logged). */
+  ready: Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** How often "this machine" is read again while connected (a local call). */
+const THIS_MACHINE_REFRESH_MS = 15_000;
+const MAX_NAME = 64;
+const MAX_COPY = 16 * 1024;
+
+export function createAppService(deps: AppDeps): AppService {
+  const log = deps.log ?? (() => {});
+  const settings = openAppSettings(deps.settings, log);
+  const hub = createEventHub(log);
+  const host = deps.vmHost ?? defaultHost({ env: deps.env });
+  let session: ControllerSession | null = null;
+  let monitor: NodeMonitor | null = null;
+  let unsubscribeMonitor = () => {};
+  let thisMachine: ThisMachine | null = null;
+  let refreshTimer: NodeJS.Timeout | undefined;
+  let disposed = false;
+
+  // Many monitor events arrive together (a sweep of 1,000 nodes): the node list and the state go out once.
+  const pending = new Set<'nodes' | 'state'>();
+  let flushScheduled = false;
+  const schedule = (what: 'nodes' | 'state') => {
+    pending.add(what);
+    if (flushScheduled) return;
+    flushScheduled = true;
+    setImmediate(() => {
+      flushScheduled = false;
+      if (disposed) return;
+      if (pending.delete('nodes')) hub.emit('nodes', monitor?.nodes() ?? []);
+      if (pending.delete('state')) hub.emit('state', state());
+    });
+  };
+
+  const boot = createBootServiceControl({
+    env: deps.env,
+    toolchainDir: deps.toolchainDir,
+    onBoot: (event) => hub.emit('boot-event', event),
+    onChange: () => schedule('state'),
+  });
+  const vms = createVmControl({ host, toolchainDir: deps.toolchainDir, onConsole: (name, text) => hub.emit('vm-console', { name, text }) });
+
+  const state = (): AppState => {
+    const controller = settings.controller();
+    return {
+      version: VERSION,
+      platform: deps.platform,
+      firstRun: controller === null,
+      controller: session ? { kind: session.kind, endpoint: session.controller.endpoint } : null,
+      networkId: settings.networkId(),
+      secretStorage: secretStorage(deps.secrets, deps.platform),
+      thisMachine,
+      monitor: monitor?.status() ?? null,
+      bootService: boot.view(),
+    };
+  };
+
+  const requireSession = (): ControllerSession => {
+    if (session) return session;
+    throw new G8bootError('E_NOT_CONNECTED', 'g8boot is not connected to a ZeroTier controller.', {
+      hint: 'Connect to ZeroTier Central, the controller on this machine, or the demo network first.',
+    });
+  };
+  const requireMonitor = (): NodeMonitor => {
+    if (monitor) return monitor;
+    requireSession();
+    throw new G8bootError('E_NO_NETWORK', 'No network is selected.', { hint: 'Choose the network to watch first.' });
+  };
+
+  const refreshThisMachine = async () => {
+    if (!session) return;
+    const next = await readThisMachine(session.localService, settings.networkId());
+    if (JSON.stringify(next) !== JSON.stringify(thisMachine)) {
+      thisMachine = next;
+      schedule('state');
+    }
+  };
+
+  /** Monitors being stopped (a sweep may be under way); dispose waits for them. */
+  const stopping = new Set<Promise<void>>();
+  const stopMonitor = (): Promise<void> => {
+    unsubscribeMonitor();
+    const current = monitor;
+    monitor = null;
+    if (!current) return Promise.resolve();
+    const done = current.stop().catch((error: unknown) => log(`stopping the monitor: ${(error as Error).message}`));
+    stopping.add(done);
+    void done.finally(() => stopping.delete(done));
+    return done;
+  };
+
+  const startMonitor = () => {
+    void stopMonitor();
+    const networkId = settings.networkId();
+    if (!session || !networkId) return;
+    const current = settings.get();
+    const started = createMonitor({
+      controller: session.controller,
+      networkId,
+      store: deps.inventory,
+      policy: current.policy,
+      verifyWithinMs: current.verifyWithinMin * 60_000,
+      intervalMs: current.pollIntervalSec * 1000,
+      redisPort: current.redisPort,
+      now: deps.now,
+      log,
+      // The VMs g8boot starts (hints, fast polling), in the same home as everything else.
+      vmStarts: { dirs: g8bootDirs(deps.env) },
+    });
+    unsubscribeMonitor = started.on((event) => {
+      hub.emit('monitor-event', event);
+      schedule('nodes');
+      if (event.type === 'sweep' || event.type === 'monitor-stale' || event.type === 'monitor-recovered') schedule('state');
+    });
+    monitor = started;
+    started.start();
+  };
+
+  const adopt = async (next: ControllerSession | null) => {
+    const stopped = stopMonitor();
+    const previous = session;
+    session = next;
+    thisMachine = null;
+    clearInterval(refreshTimer);
+    // Its monitor may be half-way through a sweep on the previous controller: let it finish first.
+    await stopped;
+    await previous?.close().catch((error: unknown) => log(`closing the previous controller failed: ${(error as Error).message}`));
+    if (next) {
+      startMonitor();
+      refreshTimer = setInterval(() => void refreshThisMachine(), THIS_MACHINE_REFRESH_MS);
+      refreshTimer.unref();
+      await refreshThisMachine();
+    }
+    schedule('state');
+    schedule('nodes');
+  };
+
+  const sessionContext = () => ({ env: deps.env, redisPort: settings.get().redisPort });
+
+  const restore = async () => {
+    const saved = settings.controller();
+    if (saved) {
+      try {
+        const setup: ControllerSetup =
+          saved.kind === 'central' ? { kind: 'central', url: saved.url, token: openToken(deps.secrets, saved.tokenCiphertext) } : saved;
+        await adopt(await openControllerSession(setup, sessionContext()));
+      } catch (error) {
+        // The app still starts; the dashboard offers to connect again. The message never holds the token.
+        log(`reconnecting to the saved ${saved.kind} controller failed: ${serializeError(error).message}`);
+      }
+    }
+    if (settings.get().bootServiceAutoStart) {
+      await boot.set(true, settings.get().bootServiceListen).catch((error: unknown) => log(`boot service: ${(error as Error).message}`));
+    }
+  };
+  const ready = restore();
+
+  const waiting = (): NodeRecord[] => (monitor?.nodes() ?? []).filter((n) => !n.authorized && n.online);
+  const findNode = (nodeId: string): NodeRecord => {
+    const node = requireMonitor().nodes().find((n) => n.nodeId === nodeId);
+    if (!node) throw new InvalidInputError('E_NO_SUCH_NODE', `Node ${nodeId} is not on network ${settings.networkId()}.`, { hint: 'Refresh the node list.' });
+    return node;
+  };
+
+  const api: G8bootApi = {
+    async getState() {
+      return state();
+    },
+
+    async testController(setup) {
+      const trial = await openControllerSession(setup, sessionContext());
+      try {
+        return (await trial.controller.listNetworks()).map(networkView);
+      } finally {
+        await trial.close();
+      }
+    },
+
+    async connect(setup) {
+      // The demo is already running (a second one would find its nodes' addresses taken).
+      if (setup.kind === 'demo' && session?.kind === 'demo') return state();
+      // Refuse before connecting when the token could not be stored.
+      const ciphertext = setup.kind === 'central' ? sealToken(deps.secrets, deps.platform, setup.token) : null;
+      const next = await openControllerSession(setup, sessionContext());
+      let networks: Network[];
+      try {
+        networks = await next.controller.listNetworks();
+      } catch (error) {
+        await next.close();
+        throw error;
+      }
+      const remembered = settings.networkId();
+      const networkId =
+        next.defaultNetworkId ?? (networks.some((n) => n.id === remembered) ? remembered : networks.length === 1 ? networks[0]!.id : null);
+      settings.setController(storedSetup(setup, ciphertext));
+      settings.setNetworkId(networkId);
+      await adopt(next);
+      return state();
+    },
+
+    async disconnect() {
+      settings.setController(null);
+      settings.setNetworkId(null);
+      await adopt(null);
+      return state();
+    },
+
+    async listNetworks() {
+      return (await requireSession().controller.listNetworks()).map(networkView);
+    },
+
+    async selectNetwork(networkId) {
+      const id = parseNetworkId(String(networkId));
+      await requireSession().controller.getNetwork(id);
+      settings.setNetworkId(id);
+      startMonitor();
+      await refreshThisMachine();
+      schedule('nodes');
+      return state();
+    },
+
+    async joinThisMachine() {
+      const current = requireSession();
+      const networkId = settings.networkId();
+      if (!networkId) throw new G8bootError('E_NO_NETWORK', 'No network is selected.', { hint: 'Choose the network to watch first.' });
+      await withLocalService(current.localService, (local) => local.join(networkId));
+      await refreshThisMachine();
+      // Progress arrives as `state` events while the controller authorizes this machine and assigns its address.
+      void withLocalService(current.localService, (local) =>
+        local.waitUntilReady(networkId, { timeoutMs: 5 * 60_000, intervalMs: 1000, onProgress: () => void refreshThisMachine() }),
+      )
+        .then(refreshThisMachine, (error: unknown) => log(`joining ${networkId}: ${(error as Error).message}`))
+        .catch(() => undefined);
+      return thisMachine!;
+    },
+
+    async listNodes() {
+      return monitor?.nodes() ?? [];
+    },
+
+    async refreshNodes(options) {
+      const current = requireMonitor();
+      await current.sweepNow({ deep: options?.deep === true });
+      return current.nodes();
+    },
+
+    async authorizeNode(nodeId, authorized) {
+      const id = parseNodeId(String(nodeId));
+      if (typeof authorized !== 'boolean') throw new InvalidInputError('E_USAGE', 'authorized must be true or false.');
+      await requireMonitor().authorize(id, authorized);
+      schedule('nodes');
+      return findNode(id);
+    },
+
+    async authorizeAllWaiting() {
+      const current = requireMonitor();
+      const nodes = waiting();
+      // One after the other: the controller's rate limiter paces them, and a failure stops with what was done.
+      for (const node of nodes) await current.authorize(node.nodeId, true);
+      schedule('nodes');
+      return nodes.length;
+    },
+
+    async renameNode(nodeId, name) {
+      const id = parseNodeId(String(nodeId));
+      if (typeof name !== 'string' || name.length > MAX_NAME || /[\u0000-\u001f\u007f]/.test(name)) {
+        throw new InvalidInputError('E_INVALID_NAME', `Invalid node name ${quote(String(name))}.`, { hint: `Up to ${MAX_NAME} characters, no control characters.` });
+      }
+      await requireMonitor().rename(id, name.trim());
+      schedule('nodes');
+      return findNode(id);
+    },
+
+    async exportNodes(nodeIds, format) {
+      if (format !== 'json' && format !== 'csv' && format !== 'blueprint') {
+        throw new InvalidInputError('E_USAGE', `Unknown export format ${quote(String(format))}.`, { hint: 'Use json, csv or blueprint.' });
+      }
+      const wanted = new Set<string>(nodeIds.map((id) => parseNodeId(String(id))));
+      const nodes = requireMonitor().nodes().filter((n) => wanted.size === 0 || wanted.has(n.nodeId));
+      const extension = format === 'blueprint' ? 'yaml' : format;
+      const path = await deps.dialogs.saveFile({
+        defaultName: `g8boot-nodes-${settings.networkId()}.${extension}`,
+        filters: [{ name: format.toUpperCase(), extensions: [extension] }],
+      });
+      if (path === null) return null;
+      await writeFile(path, exportNodes(nodes, format), { mode: 0o644 });
+      return { path };
+    },
+
+    async bootLinks(netid) {
+      return boot.links(String(netid), settings.get().bootServiceListen);
+    },
+
+    async buildImage(request) {
+      const result = await buildImage(request, {
+        env: deps.env,
+        toolchainDir: deps.toolchainDir,
+        saveFile: (options) => deps.dialogs.saveFile(options),
+        progress: (done, total) => hub.emit('build-progress', { done, total }),
+      });
+      // A node booted from this image will ask to join soon: watch closely for a while.
+      if (result) monitor?.expectNode();
+      return result;
+    },
+
+    listHypervisors: () => vms.hypervisors(),
+    listVms: () => vms.list(),
+
+    async startVm(request) {
+      let bootUrl: string | undefined;
+      // The VM's image chains to this app's boot service, as a NAT guest sees it: make sure it is on.
+      if (request.bootUrl === undefined && request.hypervisor !== 'xhyve') {
+        if (!boot.view().running) await boot.set(true, settings.get().bootServiceListen);
+        bootUrl = boot.guestUrl() ?? undefined;
+      }
+      const vm = await vms.start(request, bootUrl);
+      monitor?.expectNode();
+      return vm;
+    },
+    stopVm: (name) => vms.stop(String(name)),
+    removeVm: (name) => vms.remove(String(name)),
+    readVmConsole: (name) => vms.readConsole(String(name)),
+    watchVmConsole: (name, watch) => vms.watchConsole(String(name), watch === true),
+
+    async setBootService(on) {
+      return boot.set(on === true, settings.get().bootServiceListen);
+    },
+
+    async getSettings() {
+      return settings.get();
+    },
+
+    async updateSettings(patch) {
+      const before = settings.get();
+      const after = settings.update(patch);
+      if (after.startAtLogin !== before.startAtLogin) {
+        try {
+          await deps.loginItem.set(after.startAtLogin);
+        } catch (error) {
+          settings.update({ startAtLogin: before.startAtLogin });
+          throw error;
+        }
+      }
+      if (after.redisPort !== before.redisPort) startMonitor();
+      else {
+        if (after.policy !== before.policy || after.verifyWithinMin !== before.verifyWithinMin) {
+          monitor?.setPolicy(after.policy, { verifyWithinMs: after.verifyWithinMin * 60_000 });
+        }
+        if (after.pollIntervalSec !== before.pollIntervalSec) monitor?.setIntervalMs(after.pollIntervalSec * 1000);
+      }
+      if (after.bootServiceListen !== before.bootServiceListen && boot.view().running) {
+        await boot.set(false, after.bootServiceListen);
+        await boot.set(true, after.bootServiceListen);
+      }
+      schedule('state');
+      return after;
+    },
+
+    async copyText(text) {
+      if (typeof text !== 'string' || text.length > MAX_COPY) throw new InvalidInputError('E_USAGE', 'Only text up to 16 KiB can be copied.');
+      deps.clipboard.writeText(text);
+    },
+
+    async openExternal(url) {
+      await deps.openExternal(checkExternalUrl(url));
+    },
+  };
+
+  return {
+    api,
+    on: (event, listener) => hub.on(event, listener),
+    navigate: (view, nodeId) => hub.emit('navigate', nodeId === undefined ? { view } : { view, nodeId }),
+    claimFirstWindow() {
+      if (settings.welcomed()) return false;
+      settings.markWelcomed();
+      return true;
+    },
+    ready,
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      await ready.catch(() => undefined);
+      clearInterval(refreshTimer);
+      void stopMonitor();
+      await Promise.all(stopping);
+      vms.close();
+      await boot.close();
+      await session?.close().catch(() => undefined);
+      session = null;
+      hub.clear();
+    },
+  };
+}
+
+function networkView(network: Network): NetworkView {
+  return {
+    id: network.id,
+    name: network.name,
+    description: network.description,
+    private: network.private,
+    pools: network.ipAssignmentPools.map((p) => `${p.start}-${p.end}`),
+    authorizedMemberCount: network.authorizedMemberCount,
+    totalMemberCount: network.totalMemberCount,
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * What the tray shows, as data: the icon state, the tooltip in words and the menu, from the app's state, the
+ * node list and the hypervisors found. Pure, so every state is tested in Node; the Electron shell turns the menu
+ * into a Menu and sets it again on every change (Linux shows a menu only when setContextMenu is called again).
+ */
+import type { AppState, HypervisorName, HypervisorView, View } from '../../common/ipc.ts';
+import type { NodeRecord } from '../../common/nodes.ts';
+
+export type TrayIconState = 'unconfigured' | 'joining' | 'online' | 'attention';
+
+/** What a menu item does when clicked; the shell carries it out. */
+export type TrayCommand =
+  | { type: 'copy'; text: string }
+  | { type: 'authorize'; nodeId: string }
+  | { type: 'authorize-all' }
+  | { type: 'build-image' }
+  | { type: 'start-vm'; hypervisor: HypervisorName }
+  | { type: 'boot-service'; on: boolean }
+  | { type: 'open-dashboard'; view?: View | undefined; nodeId?: string | undefined }
+  | { type: 'start-at-login'; on: boolean }
+  | { type: 'quit' };
+
+export type MenuItemModel =
+  | { kind: 'action'; label: string; command: TrayCommand; enabled?: boolean }
+  | { kind: 'checkbox'; label: string; checked: boolean; command: TrayCommand }
+  | { kind: 'label'; label: string }
+  | { kind: 'submenu'; label: string; items: MenuItemModel[] }
+  | { kind: 'separator' };
+
+export interface TrayModel {
+  icon: TrayIconState;
+  tooltip: string;
+  menu: MenuItemModel[];
+}
+
+export interface TrayInput {
+  state: AppState;
+  nodes: readonly NodeRecord[];
+  /** null until detected (the menu says so). */
+  hypervisors: readonly HypervisorView[] | null;
+  startAtLogin: boolean;
+}
+
+/** Waiting nodes listed one by one in the submenu; more are counted and left to the dashboard. */
+export const MAX_LISTED_WAITING = 15;
+
+export const isWaiting = (node: NodeRecord) => !node.authorized && node.online;
+export const isReady = (node: NodeRecord) => node.authorized && node.probe?.state === 'ready';
+
+export function trayModel(input: TrayInput): TrayModel {
+  const { state } = input;
+  const waiting = input.nodes.filter(isWaiting);
+  const ready = input.nodes.filter(isReady).length;
+  const icon = iconState(state, waiting.length);
+  return {
+    icon,
+    tooltip: tooltip(state, icon, ready, waiting.length),
+    menu: [
+      ...thisMachineItems(state),
+      networkItem(state),
+      nodesItem(state, ready, waiting),
+      { kind: 'separator' },
+      { kind: 'action', label: 'Build boot image…', command: { type: 'build-image' }, enabled: state.controller !== null },
+      bootTestNodeItem(state, input.hypervisors),
+      bootServiceItem(state),
+      { kind: 'separator' },
+      { kind: 'action', label: 'Open dashboard', command: { type: 'open-dashboard' } },
+      { kind: 'checkbox', label: 'Start at login', checked: input.startAtLogin, command: { type: 'start-at-login', on: !input.startAtLogin } },
+      { kind: 'separator' },
+      { kind: 'action', label: 'Quit g8boot', command: { type: 'quit' } },
+    ],
+  };
+}
+
+function iconState(state: AppState, waiting: number): TrayIconState {
+  if (!state.controller || !state.networkId) return 'unconfigured';
+  if (waiting > 0 || state.monitor?.stale || state.bootService.problem) return 'attention';
+  const joined = state.thisMachine?.network;
+  const joining = joined ? !(joined.status === 'OK' && joined.addresses.length > 0) : false;
+  if (joining || state.monitor?.lastSweepAt === null) return 'joining';
+  return 'online';
+}
+
+function tooltip(state: AppState, icon: TrayIconState, ready: number, waiting: number): string {
+  if (icon === 'unconfigured') return state.controller ? 'g8boot: choose a network to watch' : 'g8boot: not connected to ZeroTier';
+  const parts = [`g8boot: network ${state.networkId}`];
+  if (state.monitor?.stale) parts.push(`ZeroTier cannot be reached (${state.monitor.lastError?.message ?? 'no answer'}); showing the last known nodes`);
+  if (state.bootService.problem) parts.push(`boot service: ${state.bootService.problem.message}`);
+  const joined = state.thisMachine?.network;
+  if (icon === 'joining') parts.push(joined ? `this machine: ${joined.statusText}` : 'looking for nodes');
+  parts.push(`${plural(ready, 'node')} ready`);
+  if (waiting > 0) parts.push(`${waiting} waiting for authorization`);
+  return parts.join(' · ');
+}
+
+function thisMachineItems(state: AppState): MenuItemModel[] {
+  const machine = state.thisMachine;
+  if (!machine) return [{ kind: 'label', label: 'This machine: not connected' }];
+  if (!machine.available || !machine.address) return [{ kind: 'label', label: `This machine: ZeroTier One not available` }];
+  const ip = machine.network?.addresses[0]?.replace(/\/\d+$/, '');
+  const items: MenuItemModel[] = [{ kind: 'action', label: `This machine: ${machine.address} (copy)`, command: { type: 'copy', text: machine.address } }];
+  if (ip) items.push({ kind: 'action', label: `    IP ${ip} (copy)`, command: { type: 'copy', text: ip } });
+  return items;
+}
+
+function networkItem(state: AppState): MenuItemModel {
+  if (!state.controller) return { kind: 'action', label: 'Connect to ZeroTier…', command: { type: 'open-dashboard', view: 'setup' } };
+  if (!state.networkId) return { kind: 'action', label: 'Choose a network…', command: { type: 'open-dashboard', view: 'setup' } };
+  const words = state.monitor?.stale ? 'unreachable' : (state.thisMachine?.network?.statusText ?? (state.monitor?.lastSweepAt ? 'watching' : 'connecting'));
+  return { kind: 'label', label: `Network ${state.networkId}: ${words}` };
+}
+
+function nodesItem(state: AppState, ready: number, waiting: readonly NodeRecord[]): MenuItemModel {
+  const label = `Nodes: ${ready} ready, ${waiting.length} waiting`;
+  if (!state.networkId) return { kind: 'label', label };
+  const items: MenuItemModel[] = waiting.slice(0, MAX_LISTED_WAITING).map((node) => ({
+    kind: 'action',
+    label: `Authorize ${node.nodeId}${node.name ? ` (${node.name})` : ''}`,
+    command: { type: 'authorize', nodeId: node.nodeId },
+  }));
+  if (waiting.length > MAX_LISTED_WAITING) {
+    items.push({ kind: 'action', label: `…and ${waiting.length - MAX_LISTED_WAITING} more`, command: { type: 'open-dashboard', view: 'nodes' } });
+  }
+  if (waiting.length > 0) items.push({ kind: 'separator' }, { kind: 'action', label: `Authorize all waiting (${waiting.length})`, command: { type: 'authorize-all' } });
+  else items.push({ kind: 'label', label: 'No node is waiting' });
+  items.push({ kind: 'action', label: 'Show nodes', command: { type: 'open-dashboard', view: 'nodes' } });
+  return { kind: 'submenu', label, items };
+}
+
+function bootTestNodeItem(state: AppState, hypervisors: readonly HypervisorView[] | null): MenuItemModel {
+  if (!state.networkId) return { kind: 'label', label: 'Boot test node (choose a network first)' };
+  if (hypervisors === null) return { kind: 'label', label: 'Boot test node (looking for hypervisors…)' };
+  const usable = hypervisors.filter((h) => h.available);
+  if (usable.length === 0) {
+    return { kind: 'submenu', label: 'Boot test node', items: [{ kind: 'action', label: 'No hypervisor found…', command: { type: 'open-dashboard', view: 'vms' } }] };
+  }
+  return {
+    kind: 'submenu',
+    label: 'Boot test node',
+    items: usable.map((h) => ({ kind: 'action', label: `${HYPERVISOR_LABELS[h.hypervisor]}${h.version ? ` ${h.version}` : ''}`, command: { type: 'start-vm', hypervisor: h.hypervisor } })),
+  };
+}
+
+const HYPERVISOR_LABELS: Record<HypervisorName, string> = { qemu: 'QEMU', virtualbox: 'VirtualBox', xhyve: 'xhyve' };
+
+function bootServiceItem(state: AppState): MenuItemModel {
+  const service = state.bootService;
+  return service.running
+    ? { kind: 'checkbox', label: `Boot service on: ${service.url}`, checked: true, command: { type: 'boot-service', on: false } }
+    : { kind: 'checkbox', label: 'Boot service off', checked: false, command: { type: 'boot-service', on: true } };
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,298 @@
+/**
+ * The app service end to end in Node, on real parts: the ZeroTier simulator over HTTP (Central API and this
+ * machine's service), a real redis-server as a ready node's core0, conf stores in a temporary G8BOOT_HOME, the
+ * real boot service and image builder. Only Electron's own modules are stand-ins (testAppDeps).
+ */
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createNotifier, type NotificationModel } from '../../main/app/notifications/notifier.ts';
+import { createAppService, type AppService } from '../../main/app/service/app-service.ts';
+import { openToken } from '../../main/app/service/secrets.ts';
+import { runTrayCommand } from '../../main/app/tray/tray-commands.ts';
+import { trayModel } from '../../main/app/tray/tray-model.ts';
+import type { G8bootEvent, G8bootEvents } from '../../main/common/ipc.ts';
+import type { MonitorEvent, NodeRecord } from '../../main/common/nodes.ts';
+import { startRedis } from '../nodes/peers.ts';
+import { rejection, testSimulator } from '../zerotier/helpers.ts';
+import { fakeCipher, testAppDeps, type TestDeps } from './deps.ts';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function start(options: Parameters<typeof testAppDeps>[0] = {}): Promise<{ service: AppService; deps: TestDeps; events: [G8bootEvent, unknown][] }> {
+  const deps = await testAppDeps(options);
+  if (!options.home) cleanups.push(deps.cleanup);
+  const service = createAppService(deps);
+  cleanups.push(() => service.dispose());
+  const events: [G8bootEvent, unknown][] = [];
+  for (const event of ['state', 'nodes', 'monitor-event', 'boot-event', 'build-progress', 'navigate'] as const) service.on(event, (payload) => events.push([event, payload]));
+  await service.ready;
+  return { service, deps, events };
+}
+
+/** The next event `event` for which `match` holds (bounded). */
+function next<E extends G8bootEvent>(service: AppService, event: E, match: (payload: G8bootEvents[E]) => boolean, timeoutMs = 10_000): Promise<G8bootEvents[E]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no matching ${event} event within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const off = service.on(event, (payload) => {
+      if (!match(payload)) return;
+      clearTimeout(timer);
+      off();
+      resolve(payload);
+    });
+  });
+}
+
+/** Poll `check` until it returns a value (bounded). */
+async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const settingsFile = async (deps: TestDeps) => JSON.parse(await readFile(join(deps.home, 'config', 'settings.json'), 'utf8')) as Record<string, any>;
+
+describe('connecting to ZeroTier Central', () => {
+  it('keeps the token encrypted at rest, out of state, events and logs, and reconnects after a restart', async () => {
+    const sim = await testSimulator({ nodes: [{ authorized: true }] });
+    const { service, deps, events } = await start();
+    expect((await service.api.getState()).firstRun).toBe(true);
+
+    const state = await service.api.connect({ kind: 'central', token: sim.token, url: sim.centralBase });
+    expect(state).toMatchObject({ firstRun: false, controller: { kind: 'central', endpoint: sim.centralBase }, networkId: sim.networkIds[0], secretStorage: 'os' });
+    await next(service, 'monitor-event', (e) => e.type === 'sweep');
+
+    const saved = await settingsFile(deps);
+    expect(saved.controller).toEqual({ kind: 'central', url: sim.centralBase, tokenCiphertext: expect.any(String) });
+    expect(openToken(deps.secrets, saved.controller.tokenCiphertext)).toBe(sim.token);
+    const everything = [JSON.stringify(saved), JSON.stringify(state), JSON.stringify(events), deps.logLines.join('\n'), await readFile(join(deps.home, 'data', 'nodes.json'), 'utf8').catch(() => '')];
+    for (const text of everything) expect(text).not.toContain(sim.token);
+
+    await service.dispose();
+    const again = await start({ home: deps.home });
+    expect((await again.service.api.getState()).controller).toEqual({ kind: 'central', endpoint: sim.centralBase });
+    expect((await again.service.api.listNetworks()).map((n) => n.id)).toEqual(sim.networkIds);
+  });
+
+  it('refuses to store the token when the system has no encrypted storage, and warns about the plain-text fallback', async () => {
+    const sim = await testSimulator();
+    const none = await start({ cipher: fakeCipher({ available: false }) });
+    expect((await none.service.api.getState()).secretStorage).toBe('unavailable');
+    const error = await rejection(none.service.api.connect({ kind: 'central', token: sim.token, url: sim.centralBase }));
+    expect(error).toMatchObject({ code: 'E_SECRET_STORAGE_UNAVAILABLE', hint: expect.stringContaining('keyring') });
+    expect((await settingsFile(none.deps).catch(() => ({}) as Record<string, any>)).controller).toBeUndefined();
+    expect(sim.requests).toHaveLength(0);
+
+    const basic = await start({ cipher: fakeCipher({ backend: 'basic_text' }) });
+    expect((await basic.service.api.connect({ kind: 'central', token: sim.token, url: sim.centralBase })).secretStorage).toBe('basic-text');
+  });
+
+  it('reports a rejected token and saves nothing', async () => {
+    const sim = await testSimulator();
+    const { service, deps } = await start();
+    const error = await rejection(service.api.connect({ kind: 'central', token: 'wrong-token', url: sim.centralBase }));
+    expect(error.code).toMatch(/^E_ZT_/);
+    expect(error.message).not.toContain('wrong-token');
+    expect((await settingsFile(deps).catch(() => ({}) as Record<string, any>)).controller).toBeUndefined();
+    expect((await service.api.getState()).controller).toBeNull();
+    expect(await rejection(service.api.listNetworks())).toMatchObject({ code: 'E_NOT_CONNECTED' });
+  });
+});
+
+describe('nodes through the app', () => {
+  it('shows a joining node, authorizes it from the tray, and reports it ready when core0 answers', async () => {
+    const redis = await startRedis({ address: '127.87.1.2' });
+    cleanups.push(() => redis.close());
+    const sim = await testSimulator();
+    const { service, deps } = await start({ platform: 'darwin' });
+    const shown: NotificationModel[] = [];
+    const notifier = createNotifier({ show: (n) => shown.push(n), platform: 'darwin', batchWindowMs: 50 });
+    service.on('monitor-event', (e) => notifier.handle(e));
+    cleanups.push(async () => notifier.dispose());
+
+    const nodeId = sim.addNode({ address: '127.87.1.2', name: 'g8os-525400aabbcc' });
+    const joined = next(service, 'monitor-event', (e) => e.type === 'node-joined');
+    await service.api.connect({ kind: 'central', token: sim.token, url: sim.centralBase });
+    expect(((await joined) as Extract<MonitorEvent, { type: 'node-joined' }>).node.nodeId).toBe(nodeId);
+
+    const waitingTray = trayModel({ state: await service.api.getState(), nodes: await service.api.listNodes(), hypervisors: [], startAtLogin: false });
+    expect(waitingTray.icon).toBe('attention');
+    const authorizeItem = waitingTray.menu.find((i) => i.kind === 'submenu' && i.label.startsWith('Nodes:'));
+    expect(authorizeItem).toMatchObject({ label: 'Nodes: 0 ready, 1 waiting', items: [{ command: { type: 'authorize', nodeId } }, { kind: 'separator' }, { command: { type: 'authorize-all' } }, { label: 'Show nodes' }] });
+    await eventually(async () => (shown.length > 0 ? true : undefined), 'the join notification');
+    expect(shown[0]).toMatchObject({ title: `New node ${nodeId} wants to join`, action: { label: 'Authorize', command: { type: 'authorize', nodeIds: [nodeId] } } });
+
+    // The tray's Authorize entry, carried out as the shell does.
+    const reports: string[] = [];
+    const context = { api: service.api, openDashboard: () => {}, quit: () => {}, report: (title: string) => void reports.push(title) };
+    await runTrayCommand({ type: 'authorize', nodeId }, context);
+    expect(reports).toEqual([]);
+    expect(sim.population.member(sim.networkIds[0]!, nodeId)?.authorized).toBe(true);
+
+    const ready = await eventually(async () => (await service.api.refreshNodes()).find((n) => n.nodeId === nodeId && n.probe?.state === 'ready'), 'the node ready');
+    expect(ready).toMatchObject({ ip: '127.87.1.2', authorized: true });
+    await eventually(async () => (shown.some((n) => n.title === `Node ${nodeId} is ready at 127.87.1.2`) ? true : undefined), 'the ready notification');
+
+    const onlineTray = trayModel({ state: await service.api.getState(), nodes: await service.api.listNodes(), hypervisors: [], startAtLogin: false });
+    expect(onlineTray.icon).toBe('online');
+    expect(onlineTray.tooltip).toContain('1 node ready');
+
+    // Rename, with the name checked; export through the save dialog.
+    expect((await service.api.renameNode(nodeId, 'rack-1')).name).toBe('rack-1');
+    expect(await rejection(service.api.renameNode(nodeId, 'bad\nname'))).toMatchObject({ code: 'E_INVALID_NAME' });
+    const exported = await service.api.exportNodes([], 'csv');
+    expect(exported?.path).toBe(join(deps.home, `g8boot-nodes-${sim.networkIds[0]}.csv`));
+    expect(await readFile(exported!.path, 'utf8')).toContain(nodeId);
+    deps.saveAnswers.push(null);
+    expect(await service.api.exportNodes([nodeId], 'json')).toBeNull();
+
+    // A failing tray command is reported, not thrown.
+    await runTrayCommand({ type: 'authorize', nodeId: 'not-a-node' }, context);
+    expect(reports).toEqual(['Could not authorize node not-a-node']);
+  });
+
+  it('authorizes every waiting node at once, and sends the node list once per sweep', async () => {
+    const sim = await testSimulator();
+    const { service, events } = await start();
+    for (let i = 0; i < 30; i++) sim.addNode();
+    await service.api.connect({ kind: 'central', token: sim.token, url: sim.centralBase });
+    await next(service, 'monitor-event', (e) => e.type === 'sweep');
+    await new Promise((r) => setImmediate(r));
+    const lists = events.filter(([e, p]) => e === 'nodes' && (p as NodeRecord[]).length === 30);
+    expect(lists.length).toBe(1);
+    expect(await service.api.authorizeAllWaiting()).toBe(30);
+    expect(sim.population.members(sim.networkIds[0]!).filter((m) => m.authorized)).toHaveLength(30);
+    expect(await service.api.authorizeAllWaiting()).toBe(0);
+  });
+});
+
+describe('demo mode', () => {
+  it('works offline out of the box: nodes join, demo nodes answer like core0, this machine can join', async () => {
+    const { service } = await start();
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    await service.api.updateSettings({ redisPort: port });
+    const state = await service.api.connect({ kind: 'demo' });
+    expect(state.controller?.kind).toBe('demo');
+    expect(state.networkId).toBe('d569b5a47421c8b7');
+    expect(state.thisMachine).toMatchObject({ available: true, address: 'd569b5a474', network: null });
+
+    const nodes = await eventually(async () => {
+      const list = await service.api.refreshNodes();
+      return list.filter((n) => n.probe?.state === 'ready').length >= 3 ? list : undefined;
+    }, 'three demo nodes ready');
+    expect(nodes.filter((n) => !n.authorized)).toHaveLength(1);
+    expect(nodes.every((n) => n.ip === null || n.ip.startsWith('127.86.0.'))).toBe(true);
+
+    // The deep check talks core0's protocol to the demo node.
+    const deep = await service.api.refreshNodes({ deep: true });
+    expect(deep.find((n) => n.probe?.state === 'ready')?.probe?.core0Version).toMatch(/PONG/);
+
+    const machine = await service.api.joinThisMachine();
+    expect(machine.network?.id).toBe('d569b5a47421c8b7');
+    const waiting = await eventually(async () => (await service.api.refreshNodes()).find((n) => n.nodeId === 'd569b5a474' && !n.authorized), 'this machine waiting');
+    expect(waiting).toBeDefined();
+    await service.api.authorizeNode('d569b5a474', true);
+    const ok = await next(service, 'state', (s) => s.thisMachine?.network?.status === 'OK', 20_000);
+    expect(ok.thisMachine?.network?.addresses[0]).toMatch(/^127\.86\.0\.\d+\/24$/);
+  }, 60_000);
+});
+
+describe('boot media and the boot service', () => {
+  it('builds an image only after validating, where the person chose, with progress', async () => {
+    const { service, deps, events } = await start();
+    expect(await rejection(service.api.buildImage({ netid: 'nope', bootUrl: 'http://10.0.2.2:8088', kind: 'hybrid' }))).toMatchObject({ code: 'E_INVALID_NETWORK_ID' });
+    expect(deps.saveDialogs).toHaveLength(0);
+    deps.saveAnswers.push(null);
+    expect(await service.api.buildImage({ netid: '8056c2e21c000001', bootUrl: 'http://10.0.2.2:8088', kind: 'hybrid' })).toBeNull();
+    const result = await service.api.buildImage({ netid: '8056c2e21c000001', bootUrl: 'http://10.0.2.2:8088', kind: 'hybrid' });
+    expect(deps.saveDialogs.map((d) => d.defaultName)).toEqual(['g8os-8056c2e21c000001.iso', 'g8os-8056c2e21c000001.iso']);
+    expect(result?.path).toBe(join(deps.home, 'g8os-8056c2e21c000001.iso'));
+    const data = await readFile(result!.path);
+    expect(result).toMatchObject({ bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') });
+    expect(data.subarray(0x8001, 0x8006).toString('latin1')).toBe('CD001');
+    expect(events.filter(([e]) => e === 'build-progress').map(([, p]) => p)).toEqual([{ done: 0, total: data.length }, { done: data.length, total: data.length }]);
+    const esp = await service.api.buildImage({ netid: '0', kernelUrl: 'http://10.0.2.2:8088/kernel/g8os', kind: 'esp' });
+    expect((await stat(esp!.path)).size).toBe(esp!.bytes);
+  });
+
+  it('turns the boot service on and off, with its URL, links and boot events', async () => {
+    const { service } = await start();
+    await service.api.updateSettings({ bootServiceListen: '127.0.0.1:0' });
+    const on = await service.api.setBootService(true);
+    expect(on).toMatchObject({ running: true, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), problem: null });
+    const port = new URL(on.url!).port;
+    expect(on.guestUrl).toBe(`http://10.0.2.2:${port}`);
+    const links = await service.api.bootLinks('8056c2e21c000001');
+    expect(links.ipxeUrl).toBe(`${on.url}/g8os.ipxe?netid=8056c2e21c000001`);
+    expect(links.qemuCommand).toContain('qemu-system-x86_64');
+
+    const booted = next(service, 'boot-event', () => true);
+    const answer = await fetch(links.ipxeUrl, { headers: { 'user-agent': 'iPXE/1.21.1' } });
+    expect(answer.status).toBe(503); // no G8OS kernel in this home yet: the script says so
+    expect(await booted).toMatchObject({ route: 'script', networkId: '8056c2e21c000001', status: 503 });
+    expect((await service.api.getState()).bootService.recent).toHaveLength(1);
+
+    expect((await service.api.setBootService(false)).running).toBe(false);
+    await expect(fetch(links.ipxeUrl)).rejects.toThrow();
+  });
+
+  it('reports a port in use as the boot service problem', async () => {
+    const first = await start();
+    await first.service.api.updateSettings({ bootServiceListen: '127.0.0.1:0' });
+    const url = (await first.service.api.setBootService(true)).url!;
+    const second = await start();
+    await second.service.api.updateSettings({ bootServiceListen: url.replace('http://', '') });
+    expect(await rejection(second.service.api.setBootService(true))).toMatchObject({ code: 'E_LISTEN' });
+    const state = await second.service.api.getState();
+    expect(state.bootService).toMatchObject({ running: false, problem: { code: 'E_LISTEN' } });
+  });
+});
+
+describe('settings and desktop calls', () => {
+  it('applies start at login, refuses bad settings, copies text and opens allowed links only', async () => {
+    const { service, deps } = await start();
+    expect((await service.api.updateSettings({ startAtLogin: true })).startAtLogin).toBe(true);
+    expect(deps.loginItemCalls).toEqual([true]);
+    expect(await rejection(service.api.updateSettings({ pollIntervalSec: 1 }))).toMatchObject({ code: 'E_INVALID_SETTING' });
+    expect((await service.api.getSettings()).pollIntervalSec).toBe(30);
+
+    await service.api.copyText('d569b5a474');
+    expect(deps.copied).toEqual(['d569b5a474']);
+    await service.api.openExternal('https://my.zerotier.com/account');
+    expect(await rejection(service.api.openExternal('http://my.zerotier.com/'))).toMatchObject({ code: 'E_EXTERNAL_REFUSED' });
+    expect(deps.opened).toEqual(['https://my.zerotier.com/account']);
+
+    const views = await service.api.listHypervisors();
+    expect(views.map((v) => v.hypervisor)).toEqual(['qemu', 'virtualbox', 'xhyve']);
+    expect(await service.api.listVms()).toEqual([]);
+  });
+
+  it('opens the first window once, on the first run only', async () => {
+    const { service, deps } = await start();
+    expect(service.claimFirstWindow()).toBe(true);
+    expect(service.claimFirstWindow()).toBe(false);
+    await service.dispose();
+    expect((await start({ home: deps.home })).service.claimFirstWindow()).toBe(false);
+  });
+
+  it('rolls start at login back when the OS refuses', async () => {
+    const deps = await testAppDeps();
+    cleanups.push(deps.cleanup);
+    deps.loginItem = { set: async () => Promise.reject(new Error('EACCES: permission denied')) };
+    const service = createAppService(deps);
+    cleanups.push(() => service.dispose());
+    expect(await rejection(service.api.updateSettings({ startAtLogin: true }))).toMatchObject({ message: expect.stringContaining('EACCES') });
+    expect((await service.api.getSettings()).startAtLogin).toBe(false);
+  });
+});
