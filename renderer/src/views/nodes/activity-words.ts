@@ -1,0 +1,30 @@
+/** Monitor events as sentences, for the activity list. Sweeps are routine and not listed. */
+import type { MonitorEvent } from '../../../../main/common/ipc.ts';
+
+export function activityWords(event: MonitorEvent): string | null {
+  const name = 'node' in event ? event.node.name || event.node.nodeId : '';
+  switch (event.type) {
+    case 'node-joined':
+      return `${name} asked to join`;
+    case 'node-authorized':
+      return `${name} was authorized`;
+    case 'node-addressed':
+      return `${name} got address ${event.node.ip ?? event.node.ips[0] ?? ''}`.trim();
+    case 'node-ready':
+      return `${name} is ready: core0's Redis answers`;
+    case 'node-degraded':
+      return `${name} stopped answering (${event.node.probe?.detail ?? 'no answer'})`;
+    case 'node-lost':
+      return `${name} went offline`;
+    case 'node-back':
+      return `${name} is back online`;
+    case 'policy-action':
+      return `Policy ${event.action === 'authorize' ? 'authorized' : 'deauthorized'} ${event.nodeId}: ${event.reason}`;
+    case 'monitor-stale':
+      return `ZeroTier did not answer (${event.error.message}); retrying in ${Math.round(event.retryInMs / 1000)} s`;
+    case 'monitor-recovered':
+      return 'ZeroTier answers again';
+    case 'sweep':
+      return null;
+  }
+}

@@ -1,0 +1,301 @@
+/**
+ * An in-memory stand-in for main's app service, for the renderer tests that need states the real one cannot
+ * easily reach (errors on demand, 1,000 nodes, VMs without a hypervisor run) and for the benchmark. Shaped by
+ * the IPC contract only; the end-to-end test uses the real service.
+ */
+import { EventEmitter } from 'node:events';
+import { G8bootError } from '../../main/common/errors.ts';
+import type {
+  AppState,
+  BootLinks,
+  BuildImageRequest,
+  BuildImageResult,
+  ControllerSetup,
+  G8bootApi,
+  G8bootEvent,
+  G8bootEvents,
+  G8bootMethod,
+  HypervisorView,
+  NetworkView,
+  NodeRecord,
+  ProbeState,
+  SerializedError,
+  Settings,
+  StartVmRequest,
+  ThisMachine,
+  VmView,
+} from '../../main/common/ipc.ts';
+import type { Backend } from './harness.ts';
+
+export const NWID = 'd569b5a47421c8b7';
+/** A fixed clock, so screenshots are the same on every run. */
+export const T0 = Date.parse('2026-01-15T10:00:00Z');
+
+const PROBE_CYCLE: ProbeState[] = ['ready', 'ready', 'ready', 'ready', 'ready', 'ready', 'refused', 'timeout', 'auth-required', 'no-address'];
+
+/** Node `i` of a synthetic network: mostly ready, some waiting, some failing, a few offline. */
+export function makeNode(i: number, now = Date.now()): NodeRecord {
+  const nodeId = (0xa000000000 + i * 7919).toString(16).padStart(10, '0');
+  const authorized = i % 13 !== 5;
+  const state: ProbeState = authorized ? PROBE_CYCLE[i % PROBE_CYCLE.length]! : 'pending';
+  const ip = state === 'no-address' || !authorized ? null : `10.147.${(i >> 8) & 255}.${(i & 255) + 1}`;
+  const online = i % 29 !== 3;
+  return {
+    networkId: NWID,
+    nodeId,
+    name: `g8os-525400${(0x100000 + i).toString(16).slice(-6)}`,
+    description: '',
+    ips: ip ? [ip, `fdd5:69b5:a474:21c8:b799:93${nodeId.slice(0, 2)}:${nodeId.slice(2, 6)}:${nodeId.slice(6)}`] : [],
+    ip,
+    physicalAddress: `203.0.113.${(i % 250) + 1}`,
+    clientVersion: '1.14.1',
+    authorized,
+    online,
+    firstSeen: now - 3_600_000,
+    lastSeen: online ? now - (i % 50) * 1000 : now - 7 * 60_000,
+    probe: authorized
+      ? {
+          state,
+          address: ip,
+          port: 6379,
+          tls: state === 'ready' || state === 'auth-required' ? false : null,
+          latencyMs: state === 'ready' ? 0.4 + (i % 17) * 0.37 : null,
+          core0Version: null,
+          detail: state === 'ready' ? 'PONG' : state === 'refused' ? 'connection refused' : state === 'timeout' ? 'no answer within 2000 ms' : state,
+          checkedAt: now - 4000,
+        }
+      : null,
+    history: [{ at: now - 3_600_000, state: 'pending' }, ...(authorized ? [{ at: now - 3_500_000, state }] : [])],
+    vmHint: i === 2 ? { vm: 'g8boot-test-1', hypervisor: 'qemu', startedAt: now - 3_650_000 } : null,
+  };
+}
+
+export function makeNodes(count: number, now = Date.now()): NodeRecord[] {
+  return Array.from({ length: count }, (_, i) => makeNode(i, now));
+}
+
+const NETWORKS: NetworkView[] = [
+  { id: NWID, name: 'g8os-dev', description: 'development nodes', private: true, pools: ['10.147.17.1-10.147.17.254'], authorizedMemberCount: 11, totalMemberCount: 12 },
+  { id: '8056c2e21c000001', name: 'lab', description: '', private: true, pools: ['172.22.0.1-172.22.255.254'], authorizedMemberCount: 0, totalMemberCount: 0 },
+];
+
+const SETTINGS: Settings = {
+  pollIntervalSec: 30,
+  policy: 'manual',
+  verifyWithinMin: 10,
+  redisPort: 6379,
+  notifications: true,
+  startAtLogin: false,
+  bootServiceListen: '127.0.0.1:8088',
+  bootServiceAutoStart: true,
+};
+
+export interface FakeOptions {
+  /** Start connected to a network (default) or on the first run. */
+  firstRun?: boolean;
+  nodes?: NodeRecord[];
+  /** Calls that fail with this error. */
+  failures?: Partial<Record<G8bootMethod, SerializedError>>;
+  hypervisors?: HypervisorView[];
+}
+
+function failure(error: SerializedError): Error {
+  return new G8bootError(error.code, error.message, { hint: error.hint });
+}
+
+export class FakeBackend implements Backend {
+  readonly events = new EventEmitter();
+  readonly failures: Partial<Record<G8bootMethod, SerializedError>>;
+  state: AppState;
+  nodes: NodeRecord[];
+  settings: Settings = { ...SETTINGS };
+  vms: VmView[] = [];
+  hypervisors: HypervisorView[];
+  /** Console text each VM has written so far. */
+  consoles = new Map<string, string>();
+  watched = new Set<string>();
+  exports: { nodeIds: string[]; format: string }[] = [];
+  readonly api: G8bootApi;
+
+  constructor(options: FakeOptions = {}) {
+    this.failures = options.failures ?? {};
+    this.nodes = options.nodes ?? makeNodes(12);
+    this.hypervisors = options.hypervisors ?? [
+      { hypervisor: 'qemu', available: true, version: '7.2.15', acceleration: 'kvm', problem: null },
+      { hypervisor: 'virtualbox', available: false, version: null, acceleration: 'none', problem: 'VBoxManage was not found: install VirtualBox 7, or put VBoxManage on the PATH.' },
+      { hypervisor: 'xhyve', available: false, version: null, acceleration: 'none', problem: 'xhyve runs on Intel Macs only.' },
+    ];
+    const connected = !options.firstRun;
+    this.state = {
+      version: '0.1.0',
+      platform: 'linux',
+      firstRun: !connected,
+      controller: connected ? { kind: 'central', endpoint: 'https://api.zerotier.com/api/v1' } : null,
+      networkId: connected ? NWID : null,
+      secretStorage: 'os',
+      thisMachine: this.machine(connected ? 'OK' : null),
+      monitor: connected ? { networkId: NWID, running: true, policy: 'manual', intervalMs: 30_000, fastUntil: null, lastSweepAt: Date.now() - 4000, stale: false, lastError: null } : null,
+      bootService: {
+        running: true,
+        url: 'http://127.0.0.1:8088',
+        listen: '127.0.0.1:8088',
+        guestUrl: 'http://10.0.2.2:8088',
+        kernel: 'g8os-1.2.0.efi',
+        recent: connected
+          ? [
+              { time: T0 - 60_000, remote: '127.0.0.1', route: 'script', networkId: NWID, path: `/ipxe/master/${NWID}`, userAgent: 'iPXE/1.21.1+git20250501', status: 200 },
+              { time: T0 - 65_000, remote: '127.0.0.1', route: 'iso', networkId: NWID, path: `/iso/master/${NWID}`, userAgent: 'curl/7.88.1', status: 200 },
+            ]
+          : [],
+        problem: null,
+      },
+    };
+    const self = this;
+    const api: G8bootApi = {
+      getState: async () => self.state,
+      testController: async (_setup: ControllerSetup) => NETWORKS,
+      connect: async (setup: ControllerSetup) => {
+        self.setState({ firstRun: false, controller: { kind: setup.kind, endpoint: setup.kind === 'demo' ? 'simulator' : 'https://api.zerotier.com/api/v1' } });
+        return self.state;
+      },
+      disconnect: async () => {
+        self.setState({ firstRun: true, controller: null, networkId: null, monitor: null });
+        return self.state;
+      },
+      listNetworks: async () => NETWORKS,
+      selectNetwork: async (networkId: string) => {
+        self.setState({ networkId });
+        return self.state;
+      },
+      joinThisMachine: async () => {
+        self.setState({ thisMachine: self.machine('REQUESTING_CONFIGURATION') });
+        return self.state.thisMachine as ThisMachine;
+      },
+      listNodes: async () => self.nodes,
+      refreshNodes: async () => self.nodes,
+      authorizeNode: async (nodeId: string, authorized: boolean) => {
+        const node = self.nodes.find((n) => n.nodeId === nodeId);
+        if (!node) throw failure({ name: 'G8bootError', code: 'E_NOT_FOUND', message: `no node ${nodeId}` });
+        const updated: NodeRecord = { ...node, authorized, probe: authorized ? node.probe : null };
+        self.setNodes(self.nodes.map((n) => (n.nodeId === nodeId ? updated : n)));
+        return updated;
+      },
+      authorizeAllWaiting: async () => {
+        const waiting = self.nodes.filter((n) => !n.authorized).length;
+        self.setNodes(self.nodes.map((n) => ({ ...n, authorized: true })));
+        return waiting;
+      },
+      renameNode: async (nodeId: string, name: string) => {
+        const node = self.nodes.find((n) => n.nodeId === nodeId);
+        if (!node) throw failure({ name: 'G8bootError', code: 'E_NOT_FOUND', message: `no node ${nodeId}` });
+        const updated = { ...node, name };
+        self.setNodes(self.nodes.map((n) => (n.nodeId === nodeId ? updated : n)));
+        return updated;
+      },
+      exportNodes: async (nodeIds, format) => {
+        self.exports.push({ nodeIds, format });
+        return { path: `/tmp/nodes.${format === 'blueprint' ? 'yaml' : format}` };
+      },
+      bootLinks: async (netid: string): Promise<BootLinks> => ({
+        ipxeUrl: `http://127.0.0.1:8088/ipxe/master/${netid}`,
+        isoUrl: `http://127.0.0.1:8088/iso/master/${netid}`,
+        usbUrl: `http://127.0.0.1:8088/usb/master/${netid}`,
+        efiUrl: `http://127.0.0.1:8088/uefi/master/${netid}`,
+        qemuCommand: `qemu-system-x86_64 -m 2048 -cdrom g8os-${netid}.iso -boot d -nic user,model=virtio-net-pci`,
+      }),
+      buildImage: async (request: BuildImageRequest): Promise<BuildImageResult> => {
+        for (let done = 0; done <= 4; done++) self.emit('build-progress', { done, total: 4 });
+        return { path: `/tmp/g8os-${request.netid}.iso`, bytes: 2_097_152, sha256: 'a'.repeat(64) };
+      },
+      listHypervisors: async () => self.hypervisors,
+      listVms: async () => self.vms,
+      startVm: async (request: StartVmRequest) => {
+        const vm: VmView = {
+          name: request.name ?? `g8boot-test-${self.vms.length + 1}`,
+          hypervisor: request.hypervisor,
+          state: 'running',
+          netid: request.netid,
+          firmware: request.firmware ?? 'bios',
+          memoryMiB: request.memoryMiB ?? 2048,
+          cpus: request.cpus ?? 2,
+          createdAt: new Date(T0).toISOString(),
+          detail: null,
+        };
+        self.vms = [...self.vms, vm];
+        self.consoles.set(vm.name, 'SeaBIOS (version 1.16.2-debian-1.16.2-1)\niPXE (https://ipxe.org) 00:03.0 CA00 PCI2.10 PnP PMM\n');
+        return vm;
+      },
+      stopVm: async (name: string) => {
+        self.vms = self.vms.map((vm) => (vm.name === name ? { ...vm, state: 'stopped' } : vm));
+        return self.vms.find((vm) => vm.name === name) as VmView;
+      },
+      removeVm: async (name: string) => {
+        self.vms = self.vms.filter((vm) => vm.name !== name);
+      },
+      readVmConsole: async (name: string) => self.consoles.get(name) ?? '',
+      watchVmConsole: async (name: string, watch: boolean) => {
+        if (watch) self.watched.add(name);
+        else self.watched.delete(name);
+      },
+      setBootService: async (on: boolean) => {
+        self.setState({ bootService: { ...self.state.bootService, running: on, url: on ? 'http://127.0.0.1:8088' : null, guestUrl: on ? 'http://10.0.2.2:8088' : null } });
+        return self.state.bootService;
+      },
+      getSettings: async () => self.settings,
+      updateSettings: async (patch: Partial<Settings>) => {
+        self.settings = { ...self.settings, ...patch };
+        return self.settings;
+      },
+      copyText: async () => {},
+      openExternal: async () => {},
+    };
+    // Every call fails when told to: the error crosses the bridge as main's would.
+    this.api = Object.fromEntries(
+      Object.entries(api).map(([method, fn]) => [
+        method,
+        async (...args: unknown[]) => {
+          const error = self.failures[method as G8bootMethod];
+          if (error) throw failure(error);
+          return (fn as (...a: unknown[]) => Promise<unknown>)(...args);
+        },
+      ]),
+    ) as unknown as G8bootApi;
+  }
+
+  machine(status: string | null): ThisMachine {
+    const words: Record<string, string> = {
+      REQUESTING_CONFIGURATION: 'asking the controller to join',
+      ACCESS_DENIED: 'waiting for authorization',
+      OK: 'connected',
+    };
+    return {
+      available: true,
+      problem: null,
+      address: 'd569b5a474',
+      online: true,
+      version: '1.14.1',
+      network: status
+        ? { id: NWID, status, statusText: words[status] ?? status, addresses: status === 'OK' ? ['10.147.17.1/24'] : [], device: status === 'OK' ? 'ztly5vdzqf' : null }
+        : null,
+    };
+  }
+
+  on<E extends G8bootEvent>(event: E, listener: (payload: G8bootEvents[E]) => void): () => void {
+    this.events.on(event, listener);
+    return () => this.events.off(event, listener);
+  }
+
+  emit<E extends G8bootEvent>(event: E, payload: G8bootEvents[E]): void {
+    this.events.emit(event, payload);
+  }
+
+  setState(patch: Partial<AppState>): void {
+    this.state = { ...this.state, ...patch };
+    this.emit('state', this.state);
+  }
+
+  setNodes(nodes: NodeRecord[]): void {
+    this.nodes = nodes;
+    this.emit('nodes', nodes);
+  }
+}
