@@ -118,6 +118,8 @@ export interface VmView {
   cpus: number;
   createdAt: string;
   detail: string | null;
+  /** What the person should know about how it started (e.g. "KVM could not run this guest; restarted with TCG"). */
+  warnings: string[];
 }
 
 export interface StartVmRequest {

@@ -110,6 +110,8 @@ export class FakeBackend implements Backend {
   nodes: NodeRecord[];
   settings: Settings = { ...SETTINGS };
   vms: VmView[] = [];
+  /** What the next startVm reports about how it started. */
+  startWarnings: string[] = [];
   hypervisors: HypervisorView[];
   /** Console text each VM has written so far. */
   consoles = new Map<string, string>();
@@ -143,8 +145,8 @@ export class FakeBackend implements Backend {
         kernel: 'g8os-1.2.0.efi',
         recent: connected
           ? [
-              { time: T0 - 60_000, remote: '127.0.0.1', route: 'script', networkId: NWID, path: `/ipxe/master/${NWID}`, userAgent: 'iPXE/1.21.1+git20250501', status: 200 },
-              { time: T0 - 65_000, remote: '127.0.0.1', route: 'iso', networkId: NWID, path: `/iso/master/${NWID}`, userAgent: 'curl/7.88.1', status: 200 },
+              { time: T0 - 60_000, remote: '127.0.0.1', route: 'script', networkId: NWID, path: `/ipxe/${NWID}`, userAgent: 'iPXE/1.21.1+git20250501', status: 200 },
+              { time: T0 - 65_000, remote: '127.0.0.1', route: 'iso', networkId: NWID, path: `/iso/${NWID}`, userAgent: 'curl/7.88.1', status: 200 },
             ]
           : [],
         problem: null,
@@ -197,10 +199,10 @@ export class FakeBackend implements Backend {
         return { path: `/tmp/nodes.${format === 'blueprint' ? 'yaml' : format}` };
       },
       bootLinks: async (netid: string): Promise<BootLinks> => ({
-        ipxeUrl: `http://127.0.0.1:8088/ipxe/master/${netid}`,
-        isoUrl: `http://127.0.0.1:8088/iso/master/${netid}`,
-        usbUrl: `http://127.0.0.1:8088/usb/master/${netid}`,
-        efiUrl: `http://127.0.0.1:8088/uefi/master/${netid}`,
+        ipxeUrl: `http://127.0.0.1:8088/g8os.ipxe?netid=${netid}`,
+        isoUrl: `http://127.0.0.1:8088/iso/${netid}`,
+        usbUrl: `http://127.0.0.1:8088/usb/${netid}`,
+        efiUrl: `http://127.0.0.1:8088/efi/${netid}`,
         qemuCommand: `qemu-system-x86_64 -m 2048 -cdrom g8os-${netid}.iso -boot d -nic user,model=virtio-net-pci`,
       }),
       buildImage: async (request: BuildImageRequest): Promise<BuildImageResult> => {
@@ -220,10 +222,11 @@ export class FakeBackend implements Backend {
           cpus: request.cpus ?? 2,
           createdAt: new Date(T0).toISOString(),
           detail: null,
+          warnings: [],
         };
         self.vms = [...self.vms, vm];
         self.consoles.set(vm.name, 'SeaBIOS (version 1.16.2-debian-1.16.2-1)\niPXE (https://ipxe.org) 00:03.0 CA00 PCI2.10 PnP PMM\n');
-        return vm;
+        return { ...vm, warnings: self.startWarnings };
       },
       stopVm: async (name: string) => {
         self.vms = self.vms.map((vm) => (vm.name === name ? { ...vm, state: 'stopped' } : vm));

@@ -67,7 +67,7 @@ describe('renderer views', () => {
           await app.screenshot(`connection-${scheme}`);
 
           await goTo(app, 'Boot media', 'Boot media');
-          await page.getByText(`http://127.0.0.1:8088/ipxe/master/${NWID}`).waitFor({ timeout: 5000 });
+          await page.getByText(`http://127.0.0.1:8088/g8os.ipxe?netid=${NWID}`).waitFor({ timeout: 5000 });
           await app.screenshot(`boot-media-${scheme}`);
 
           await goTo(app, 'Test VMs', 'Test VMs');
@@ -246,6 +246,19 @@ describe('renderer views', () => {
       await page.getByRole('button', { name: 'Save' }).click();
       await page.getByRole('status').filter({ hasText: 'Settings saved' }).waitFor();
       expect(patch).toEqual({ pollIntervalSec: 10, policy: 'auto-verify' });
+    });
+  });
+
+  it('says how a VM started when it had to fall back (KVM could not run the guest)', async () => {
+    const backend = new FakeBackend();
+    backend.startWarnings = ['KVM is present but could not run this guest; restarted with TCG, which is slower.'];
+    await withApp(backend, async (app) => {
+      const { page } = app;
+      await goTo(app, 'Test VMs', 'Test VMs');
+      await page.getByLabel('Network id').fill(NWID);
+      await page.getByRole('button', { name: 'Start the VM' }).click();
+      await page.getByRole('status').filter({ hasText: 'restarted with TCG' }).waitFor({ timeout: 5000 });
+      expect(app.calls).toContain('startVm');
     });
   });
 

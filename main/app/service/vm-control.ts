@@ -54,7 +54,7 @@ export function createVmControl(options: { host: Host; toolchainDir: string | un
         },
         { host },
       );
-      return recordView(result.record, result.status.state, result.status.detail ?? null);
+      return { ...recordView(result.record, result.status.state, result.status.detail ?? null), warnings: result.warnings };
     },
     async stop(name) {
       const status = await vmDown(name, host);
@@ -102,6 +102,7 @@ function summaryView(vm: VmSummary): VmView {
     cpus: vm.cpus ?? 0,
     createdAt: vm.createdAt ?? '',
     detail: vm.detail ?? null,
+    warnings: [],
   };
 }
 
@@ -116,5 +117,6 @@ function recordView(record: VmRecord, state: string, detail: string | null): VmV
     cpus: record.cpus,
     createdAt: record.createdAt,
     detail,
+    warnings: [],
   };
 }

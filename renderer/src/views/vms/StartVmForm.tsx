@@ -22,6 +22,7 @@ export function StartVmForm({ hypervisors, defaultNetid, onStarted }: StartVmFor
   const [cpus, setCpus] = useState(2);
   const [name, setName] = useState('');
   const [invalid, setInvalid] = useState<ErrorText | null>(null);
+  const [warnings, setWarnings] = useState<string[]>([]);
   const start = useCall((request: StartVmRequest) => g8boot().startVm(request));
 
   const submit = async () => {
@@ -34,8 +35,13 @@ export function StartVmForm({ hypervisors, defaultNetid, onStarted }: StartVmFor
       return;
     }
     setInvalid(null);
+    setWarnings([]);
     const vm = await start.run({ hypervisor, netid: id, firmware, memoryMiB, cpus, name: name.trim() || undefined });
-    if (vm) onStarted(vm);
+    if (vm) {
+      // e.g. KVM could not run the guest and QEMU fell back to TCG: the VM runs, but the person should know.
+      setWarnings(vm.warnings);
+      onStarted(vm);
+    }
   };
 
   return (
@@ -84,6 +90,13 @@ export function StartVmForm({ hypervisors, defaultNetid, onStarted }: StartVmFor
       </div>
       {invalid && <ErrorNotice error={invalid} />}
       {start.error && <ErrorNotice error={start.error} />}
+      {warnings.length > 0 && (
+        <div className="notice notice-warn" role="status">
+          {warnings.map((warning) => (
+            <p key={warning}>{warning}</p>
+          ))}
+        </div>
+      )}
       <div className="button-row">
         <button type="submit" className="primary" disabled={!hypervisor || start.busy}>
           {start.busy ? 'Starting…' : 'Start the VM'}
