@@ -1,5 +1,5 @@
 /**
- * The simulator's templates, copied from ZeroTier's own documents (../shared/specs/zerotier/ in the workspace):
+ * The simulator's templates, copied from ZeroTier's own documents (test/fixtures/zerotier-specs, from ../shared/specs/zerotier in the workspace):
  * Central objects from the `example` values of central-v1.openapi.json, local-service and controller objects
  * from the real zerotier-one 1.14.1 answers in samples-zerotier-one-1.14.1/. The simulator answers with these
  * shapes and overrides only the values its population decides, so its answers keep the real field set.
