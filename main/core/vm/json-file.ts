@@ -14,14 +14,18 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
   }
 }
 
-/** The parsed file, or undefined when it does not exist. Malformed JSON throws. */
-export async function readJsonFile(path: string): Promise<unknown> {
-  let text: string;
+/** The file's text, or undefined when it does not exist. */
+export async function readTextIfExists(path: string): Promise<string | undefined> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  return JSON.parse(text) as unknown;
+}
+
+/** The parsed file, or undefined when it does not exist. Malformed JSON throws. */
+export async function readJsonFile(path: string): Promise<unknown> {
+  const text = await readTextIfExists(path);
+  return text === undefined ? undefined : (JSON.parse(text) as unknown);
 }

@@ -5,6 +5,7 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import type { Host } from './host.ts';
+import { readTextIfExists } from './json-file.ts';
 
 export type PidFileProbe =
   | { kind: 'running'; pid: number }
@@ -13,13 +14,8 @@ export type PidFileProbe =
   | { kind: 'none' };
 
 export async function readPidFile(path: string): Promise<number | null | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = await readTextIfExists(path);
+  if (text === undefined) return undefined;
   const pid = Number(text.trim());
   return Number.isInteger(pid) && pid > 0 ? pid : null;
 }
