@@ -143,4 +143,26 @@ describe('g8boot kernel', () => {
       server.close();
     }
   });
+
+  it('follows redirects to the real file', async () => {
+    const kdir = join(dir, 'k4');
+    const server = createServer((req, res) => {
+      if (req.url === '/latest') {
+        res.writeHead(302, { location: '/releases/g8os-2.0.efi' });
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'content-length': payload.length });
+      res.end(payload);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/latest`;
+      const r = await runCli(['kernel', 'add', url, '--name', 'g8os-latest.efi', '--kernel-dir', kdir, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ name: 'g8os-latest.efi', sha256: sha, bytes: payload.length });
+    } finally {
+      server.close();
+    }
+  });
 });
