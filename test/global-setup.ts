@@ -1,9 +1,10 @@
 /**
- * Build the CLI bundle once before the tests (esbuild, ~50 ms) so tests that spawn `g8boot` always run the
- * current sources, also when a single test file is run by hand.
+ * Build everything once before the tests (the CLI, the Electron main and preload bundles, the renderer), so tests
+ * that spawn `g8boot` or load dist/app/preload.cjs run the current sources, also when one test file is run by
+ * hand. Only here: a build during the run would replace dist/ under tests that are using it.
  */
 import { execFileSync } from 'node:child_process';
 
 export default function setup(): void {
-  execFileSync(process.execPath, ['scripts/build.mjs', '--cli-only'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 }

@@ -3,11 +3,10 @@
  * renderer modules passed in through `require`: it must expose one function per method, unwrap results, rethrow
  * failures as plain serialized errors (what survives the context bridge), and subscribe only to contract events.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventChannel, G8BOOT_METHODS, isSerializedError, methodChannel, type G8bootBridge } from '../../main/common/ipc.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -41,11 +40,9 @@ function loadPreload(answer: (channel: string, args: unknown[]) => unknown) {
   return { bridge: exposed.get('g8boot') as G8bootBridge, exposed, invoked, listeners, required };
 }
 
+// dist/app/preload.cjs is built by test/global-setup.ts before any test runs (a build here would replace dist/
+// under the tests that spawn the CLI at the same time).
 describe('preload bridge', () => {
-  beforeAll(() => {
-    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'pipe' });
-  });
-
   it('exposes window.g8boot with one function per method and requires nothing but electron', () => {
     const { bridge, exposed, required } = loadPreload(() => ({ ok: true, value: null }));
     expect([...exposed.keys()]).toEqual(['g8boot']);
