@@ -3,9 +3,10 @@
  * specification), which GNOME, KDE, Xfce and the others read at login. macOS and Windows use Electron's
  * app.setLoginItemSettings instead (see electron/login-item.ts).
  */
-import { mkdir, readFile, rm, writeFile, rename } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../../core/atomic-file.ts';
 
 export const HIDDEN_ARG = '--hidden';
 
@@ -51,9 +52,7 @@ export async function setLinuxAutostart(enabled: boolean, options: AutostartOpti
     return;
   }
   await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, desktopEntry(options.command), { mode: 0o644 });
-  await rename(temporary, path);
+  await writeFileAtomic(path, desktopEntry(options.command), { mode: 0o644 });
 }
 
 export async function isLinuxAutostartEnabled(options: Pick<AutostartOptions, 'env' | 'home'> = {}): Promise<boolean> {

@@ -7,10 +7,11 @@
  * list shows every user the command lines of all processes.
  */
 import type { Command } from 'commander';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { G8bootError, InvalidInputError } from '../../common/errors.ts';
 import { PROBE_STATES, type AuthorizationPolicy, type ExportFormat, type MonitorEvent, type NodeRecord, type ProbeState } from '../../common/nodes.ts';
 import { parseIntInRange, parseNetworkId, quote } from '../../common/validate.ts';
+import { writeFileAtomic } from '../../core/atomic-file.ts';
 import type { MonitorProbeOptions, NodeMonitor } from '../../core/nodes/index.ts';
 import { printJson, printTable, say } from '../output.ts';
 import { withController, withControllerOptions, type ControllerOptions } from './zt.ts';
@@ -230,12 +231,9 @@ function untilStopSignal(): Promise<void> {
 }
 
 async function writeOutput(path: string, text: string): Promise<void> {
-  const temp = `${path}.${process.pid}.tmp`;
   try {
-    await writeFile(temp, text);
-    await rename(temp, path);
+    await writeFileAtomic(path, text);
   } catch (error) {
-    await rm(temp, { force: true });
     throw new G8bootError('E_EXPORT_WRITE', `Cannot write ${quote(path)} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, { cause: error });
   }
 }

@@ -7,8 +7,7 @@
  * stream the result to disk or to an HTTP response. Bytes not covered by a segment are zero.
  */
 import { open, rename, rm } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { temporaryPathBeside } from '../atomic-file.ts';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -93,7 +92,7 @@ export function layoutStream(layout: Layout, start = 0, end = layout.size): Read
  * where the filesystem supports it (we only write segments, then set the length).
  */
 export async function writeLayoutFile(layout: Layout, path: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = temporaryPathBeside(path);
   let handle;
   try {
     handle = await open(tmp, 'wx', 0o644);

@@ -1,15 +1,12 @@
 /** Small JSON files that are replaced whole: written to a temporary name and renamed, so readers never see half a file. */
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../atomic-file.ts';
 import { rethrowIfNoSpace } from './errors.ts';
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`);
-    await rename(temp, path);
+    await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
   } catch (error) {
-    await rm(temp, { force: true });
     rethrowIfNoSpace(error, path);
   }
 }

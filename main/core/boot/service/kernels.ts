@@ -6,12 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, lstat, mkdir, readFile, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readFile, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { G8bootError, InvalidInputError } from '../../../common/errors.ts';
 import { quote } from '../../../common/validate.ts';
+import { writeFileAtomic } from '../../atomic-file.ts';
 import { g8bootDirs } from '../../paths.ts';
 
 export interface KernelEntry {
@@ -73,7 +74,7 @@ export async function setDefaultKernel(dir: string, name: string): Promise<void>
   if (!kernels.some((k) => k.name === name)) {
     throw new InvalidInputError('E_NO_SUCH_KERNEL', `There is no kernel ${quote(name)} in ${dir}.`, { hint: 'See `g8boot kernel ls`.' });
   }
-  await writeAtomic(join(dir, DEFAULT_FILE), `${name}\n`);
+  await writeFileAtomic(join(dir, DEFAULT_FILE), `${name}\n`);
 }
 
 export async function defaultKernel(dir: string): Promise<KernelEntry | undefined> {
@@ -150,7 +151,7 @@ export async function addKernel(options: AddKernelOptions): Promise<AddedKernel>
     });
   }
   await rename(partPath, finalPath);
-  if (options.makeDefault) await writeAtomic(join(options.dir, DEFAULT_FILE), `${name}\n`);
+  if (options.makeDefault) await writeFileAtomic(join(options.dir, DEFAULT_FILE), `${name}\n`);
   const isDefault = (await listKernels(options.dir)).find((k) => k.isDefault)?.name === name;
   return { name, path: finalPath, bytes, sha256, resumedFrom, isDefault };
 }
@@ -184,10 +185,4 @@ export async function hashFile(path: string): Promise<{ sha256: string; bytes: n
     }),
   );
   return { sha256: hash.digest('hex'), bytes };
-}
-
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
 }

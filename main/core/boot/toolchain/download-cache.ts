@@ -5,11 +5,12 @@
  *
  * The cache is an optimisation: when it cannot be written (read-only home, full disk) the fetch still works.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, posix, win32 } from 'node:path';
 import { G8bootError } from '../../../common/errors.ts';
+import { writeFileAtomic } from '../../atomic-file.ts';
 import { RETRY_MIRROR_HINT } from './contents.ts';
 import type { MirrorClient } from './mirror-http.ts';
 
@@ -30,13 +31,11 @@ export function sha256Hex(data: Uint8Array): string {
 
 /** Write `data` to `path` atomically (temp file + rename), creating directories; failures are ignored. */
 export async function writeCacheFile(path: string, data: Uint8Array): Promise<void> {
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(tmp, data);
-    await rename(tmp, path);
+    await writeFileAtomic(path, data);
   } catch {
-    await rm(tmp, { force: true }).catch(() => {});
+    // The cache is an optimisation: the fetch goes on without it.
   }
 }
 
