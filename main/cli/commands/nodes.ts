@@ -14,6 +14,7 @@ import { parseIntInRange, parseNetworkId, quote } from '../../common/validate.ts
 import { writeFileAtomic } from '../../core/atomic-file.ts';
 import type { MonitorProbeOptions, NodeMonitor } from '../../core/nodes/index.ts';
 import { printJson, printTable, say } from '../output.ts';
+import { untilStopSignal } from '../stop-signal.ts';
 import { withController, withControllerOptions, type ControllerOptions } from './zt.ts';
 
 interface ProbeFlags {
@@ -215,19 +216,6 @@ function describeEvent(event: MonitorEvent): string {
       return `${time} ${event.type} ${node.nodeId}${node.name ? ` (${node.name})` : ''} ${where}, ${probe}`;
     }
   }
-}
-
-/** Resolves on the first SIGINT or SIGTERM (then the caller finishes the current sweep and returns: exit 0). */
-function untilStopSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
 
 async function writeOutput(path: string, text: string): Promise<void> {

@@ -6,6 +6,7 @@ import { InvalidInputError } from '../../common/errors.ts';
 import { quote } from '../../common/validate.ts';
 import { printJson, printTable, say } from '../output.ts';
 import { startProgress } from '../progress.ts';
+import { untilStopSignal } from '../stop-signal.ts';
 
 interface ServeOptions {
   listen: string;
@@ -80,14 +81,9 @@ export function registerServeCommands(program: Command): void {
       });
       service.events.on('failure', (error) => say(`error while answering a request: ${(error as Error).message ?? error}`));
 
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          say(`${signal}: stopping the boot service...`);
-          void service.close(5000).then(resolve);
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
+      const signal = await untilStopSignal();
+      say(`${signal}: stopping the boot service...`);
+      await service.close(5000);
     });
 
   const kernel = program

@@ -11,6 +11,7 @@ import { G8bootError, InvalidInputError } from '../../common/errors.ts';
 import { parseIntInRange, parseNetworkId, parseNodeId, quote } from '../../common/validate.ts';
 import type { Controller, ControllerFlags, JoinedNetwork, Member, Network } from '../../core/zerotier/index.ts';
 import { printJson, printTable, say } from '../output.ts';
+import { untilStopSignal } from '../stop-signal.ts';
 
 interface JsonOption {
   json?: boolean;
@@ -284,10 +285,7 @@ export function registerZerotierCommands(program: Command): void {
       for (const [name, value] of Object.entries(demo.env)) process.stdout.write(`export ${name}=${value}\n`);
       say(`Then try \`g8boot zt members ${demo.networkId}\`, \`g8boot authorize ${demo.networkId} --all-waiting\`, \`g8boot zt join ${demo.networkId} --wait\`.`);
       say('A new node asks to join every ~20 s. Press Ctrl+C to stop.');
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await untilStopSignal();
       await demo.stop();
     });
 }
