@@ -158,3 +158,22 @@ export function parseIntInRange(input: string | number, what: string, min: numbe
   }
   return value;
 }
+
+/** Whether a host name or address is this machine's loopback (localhost, 127.0.0.0/8, ::1; brackets allowed). */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+}
+
+/** Where a server listens: "127.0.0.1:8088", "[::1]:8088", "0.0.0.0:80", or just "8088" (loopback). */
+export function parseListenAddress(input: string, what = 'listen address'): { host: string; port: number } {
+  const text = input.trim();
+  const m = /^\d{1,5}$/.test(text) ? [text, undefined, '127.0.0.1', text] : /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(text);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) {
+    throw new InvalidInputError('E_INVALID_LISTEN', `Invalid ${what} ${quote(input)}.`, {
+      hint: 'Use <address>:<port>, e.g. 127.0.0.1:8088, 0.0.0.0:8088 (your LAN) or [::1]:8088.',
+    });
+  }
+  return { host: (m[1] ?? m[2])!, port };
+}

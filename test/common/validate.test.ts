@@ -3,7 +3,9 @@ import { InvalidInputError } from '../../main/common/errors.ts';
 import {
   parseBaseUrl,
   parseBootNetworkId,
+  isLoopbackHost,
   parseHttpUrl,
+  parseListenAddress,
   parseKernelArgs,
   parseNetworkId,
   parseNodeId,
@@ -103,5 +105,23 @@ describe('kernel arguments', () => {
     const error = errorOf(() => parseKernelArgs(input));
     expect(error.message).toContain(why);
     expect(error.code).toBe('E_INVALID_KERNEL_ARGS');
+  });
+});
+
+describe('listen addresses', () => {
+  it('takes address:port, [v6]:port, or a bare port on loopback', () => {
+    expect(parseListenAddress('0.0.0.0:8088')).toEqual({ host: '0.0.0.0', port: 8088 });
+    expect(parseListenAddress('[::1]:80')).toEqual({ host: '::1', port: 80 });
+    expect(parseListenAddress(' 9000 ')).toEqual({ host: '127.0.0.1', port: 9000 });
+    expect(parseListenAddress('localhost:0')).toEqual({ host: 'localhost', port: 0 });
+  });
+  it.each(['nonsense', '127.0.0.1:99999', '[::1:8088', '127.0.0.1:', 'a b:80', 'x$y:80'])('refuses %j', (input) => {
+    const error = errorOf(() => parseListenAddress(input, 'boot service address'));
+    expect(error.code).toBe('E_INVALID_LISTEN');
+    expect(error.message).toContain('Invalid boot service address');
+  });
+  it('knows loopback hosts', () => {
+    for (const host of ['localhost', '127.0.0.1', '127.77.3.9', '::1', '[::1]']) expect(isLoopbackHost(host)).toBe(true);
+    for (const host of ['0.0.0.0', '10.0.2.2', '128.0.0.1', '::', 'example.org']) expect(isLoopbackHost(host)).toBe(false);
   });
 });

@@ -2,9 +2,9 @@
  * The tray's "Boot service on/off": the core's boot service (what `g8boot serve` runs) started and stopped from
  * the app, with the view the renderer shows and the boot events it pushes.
  */
-import { serializeError, InvalidInputError } from '../../common/errors.ts';
+import { serializeError } from '../../common/errors.ts';
 import type { BootEventView, BootLinks, BootServiceView } from '../../common/ipc.ts';
-import { parseBootNetworkId } from '../../common/validate.ts';
+import { parseBootNetworkId, parseListenAddress } from '../../common/validate.ts';
 import { defaultKernel, defaultKernelDir } from '../../core/boot/service/kernels.ts';
 import { startBootService, type BootService } from '../../core/boot/service/server.ts';
 import { loadToolchain } from '../../core/boot/toolchain/load.ts';
@@ -43,7 +43,7 @@ export function createBootServiceControl(options: {
   });
 
   const start = async (address: string) => {
-    const { host, port } = parseListen(address);
+    const { host, port } = parseListenAddress(address, 'boot service address');
     const kernelDir = defaultKernelDir(options.env);
     const toolchain = await loadToolchain(options.toolchainDir);
     service = await startBootService({ host, port, kernelDir, toolchain, env: options.env });
@@ -96,15 +96,4 @@ export function createBootServiceControl(options: {
       await stopping?.close(500);
     },
   };
-}
-
-/** `addr:port` as the setting holds it (validated by the settings schema; checked again here). */
-export function parseListen(address: string): { host: string; port: number } {
-  const at = address.lastIndexOf(':');
-  const host = address.slice(0, at).replace(/^\[(.*)\]$/, '$1');
-  const port = Number(address.slice(at + 1));
-  if (at <= 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InvalidInputError('E_INVALID_LISTEN', `Invalid boot service address ${JSON.stringify(address)}.`, { hint: 'Use address:port, e.g. 127.0.0.1:8088.' });
-  }
-  return { host, port };
 }

@@ -2,8 +2,7 @@
  * `g8boot serve` (the boot service) and `g8boot kernel add|ls|rm|default` (its kernel cache).
  */
 import type { Command } from 'commander';
-import { InvalidInputError } from '../../common/errors.ts';
-import { quote } from '../../common/validate.ts';
+import { isLoopbackHost, parseListenAddress } from '../../common/validate.ts';
 import { printJson, printTable, say } from '../output.ts';
 import { startProgress } from '../progress.ts';
 import { untilStopSignal } from '../stop-signal.ts';
@@ -19,21 +18,6 @@ interface ServeOptions {
 }
 
 const DEFAULT_LISTEN = '127.0.0.1:8088';
-
-/** "127.0.0.1:8088", "[::1]:8088", "0.0.0.0:80" or just "8088" (loopback). */
-export function parseListen(input: string): { host: string; port: number } {
-  const text = input.trim();
-  const m = /^\d{1,5}$/.test(text) ? [text, undefined, '127.0.0.1', text] : /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(text);
-  const port = Number(m?.[3]);
-  if (!m || port > 65535) {
-    throw new InvalidInputError('E_INVALID_LISTEN', `Invalid listen address ${quote(input)}.`, {
-      hint: 'Use <address>:<port>, e.g. 127.0.0.1:8088, 0.0.0.0:8088 (your LAN) or [::1]:8088.',
-    });
-  }
-  return { host: (m[1] ?? m[2])!, port };
-}
-
-const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);
 
 export function registerServeCommands(program: Command): void {
   program
@@ -53,7 +37,7 @@ export function registerServeCommands(program: Command): void {
     .option('--quiet', 'do not log boot requests')
     .action(async (opts: ServeOptions) => {
       const { parseBaseUrl, parseHttpUrl, parseKernelArgs } = await import('../../common/validate.ts');
-      const listen = parseListen(opts.listen);
+      const listen = parseListenAddress(opts.listen);
       const publicUrl = opts.publicUrl === undefined ? undefined : parseBaseUrl(opts.publicUrl, 'public URL');
       const kernelUrl = opts.kernelUrl === undefined ? undefined : parseHttpUrl(opts.kernelUrl, 'kernel URL');
       const kernelArgs = parseKernelArgs(opts.kernelArgs);
@@ -66,7 +50,7 @@ export function registerServeCommands(program: Command): void {
 
       const kernel = kernelUrl ?? (await defaultKernel(kernelDir))?.name;
       say(`g8boot boot service listening on ${service.url}${publicUrl ? ` (public URL ${publicUrl})` : ''}`);
-      if (!isLoopback(service.host)) {
+      if (!isLoopbackHost(service.host)) {
         say(`Serving beyond this machine (${service.host}): any machine that can reach this port can fetch boot images and kernels.`);
       } else {
         say('Loopback only: VMs with user-mode networking reach it as 10.0.2.2; use --listen 0.0.0.0:PORT for LAN machines.');

@@ -8,7 +8,7 @@
  */
 import type { Command } from 'commander';
 import { G8bootError, InvalidInputError } from '../../common/errors.ts';
-import { parseIntInRange, parseNetworkId, parseNodeId, quote } from '../../common/validate.ts';
+import { isLoopbackHost, parseIntInRange, parseListenAddress, parseNetworkId, parseNodeId, quote } from '../../common/validate.ts';
 import type { Controller, ControllerFlags, JoinedNetwork, Member, Network } from '../../core/zerotier/index.ts';
 import { printJson, printTable, say } from '../output.ts';
 import { untilStopSignal } from '../stop-signal.ts';
@@ -142,16 +142,14 @@ async function setAuthorization(
 }
 
 /** `--listen 127.0.0.1:PORT` or `PORT`: loopback only, since the demo's tokens are printed for anyone to use. */
-function parseListen(input: string): { host: string; port: number } {
-  const m = /^(?:(.+):)?(\d+)$/.exec(input.trim());
-  const host = m?.[1]?.replace(/^\[(.*)\]$/, '$1') ?? '127.0.0.1';
-  const loopback = host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-  if (!m || !loopback) {
+function parseDemoListen(input: string): { host: string; port: number } {
+  const listen = parseListenAddress(input, '--listen');
+  if (!isLoopbackHost(listen.host)) {
     throw new InvalidInputError('E_INVALID_LISTEN', `Invalid --listen ${quote(input)}.`, {
       hint: 'Give a loopback address and port, e.g. 127.0.0.1:9994 (the demo prints its tokens, so it only listens on this machine).',
     });
   }
-  return { host, port: parseIntInRange(m[2] ?? '', 'port', 0, 65535) };
+  return listen;
 }
 
 export function registerZerotierCommands(program: Command): void {
@@ -278,7 +276,7 @@ export function registerZerotierCommands(program: Command): void {
     .description('run a ZeroTier simulator (Central, this machine\'s service and a controller) with a scripted population')
     .option('--listen <address>', 'loopback address and port to listen on, e.g. 127.0.0.1:9994 (default: a free port)')
     .action(async (options: { listen?: string }) => {
-      const listen = options.listen === undefined ? undefined : parseListen(options.listen);
+      const listen = options.listen === undefined ? undefined : parseDemoListen(options.listen);
       const { startDemo } = await import('../../core/zerotier/simulator/demo.ts');
       const demo = await startDemo({ host: listen?.host, port: listen?.port });
       say(`g8boot demo: ZeroTier simulator on ${demo.simulator.url}, network ${demo.networkId}. Point the CLI at it in another shell:`);

@@ -7,7 +7,7 @@
  */
 import * as v from 'valibot';
 import { InvalidInputError } from '../../common/errors.ts';
-import { parseBaseUrl, parseNetworkId, parseNodeId, quote, type NetworkId } from '../../common/validate.ts';
+import { isLoopbackHost, parseBaseUrl, parseNetworkId, parseNodeId, quote, type NetworkId } from '../../common/validate.ts';
 import { computedAddresses } from './addresses.ts';
 import { createHttpClient, type FailureWords, type HttpFailure, type HttpTuning } from './http.ts';
 import { checkMemberUpdate } from './member-update.ts';
@@ -268,8 +268,4 @@ export function createCentralController(options: CentralOptions): Controller {
 
     close: () => http.close(),
   };
-}
-
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
