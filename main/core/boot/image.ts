@@ -28,7 +28,8 @@ export interface BootFiles {
   isolinuxBin: Uint8Array;
   ldlinuxC32: Uint8Array;
   isohdpfx: Uint8Array;
-  manifest: { sourceDateEpoch: number };
+  /** The toolchain's manifest: its date, and the SHA256 of every file (verified when it was loaded). */
+  manifest: { sourceDateEpoch: number; files: Readonly<Record<string, { sha256: string }>> };
 }
 
 export interface BootImageOptions {
@@ -79,7 +80,7 @@ export function planBootImage(files: BootFiles, options: BootImageOptions): Boot
   const seed = createHash('sha256')
     .update(script)
     .update(String(options.timestamp.getTime()))
-    .update(digestOf(files))
+    .update(toolchainDigest(files))
     .digest();
 
   const fat: FatPlan = planFat(
@@ -149,12 +150,16 @@ function patchedIsolinux(files: BootFiles, lba: number): Buffer {
 }
 
 const digests = new WeakMap<BootFiles, Buffer>();
-/** A digest of the toolchain files, computed once per loaded toolchain (seeds GUIDs, serials). */
-function digestOf(files: BootFiles): Buffer {
+/**
+ * What identifies a toolchain (it seeds GUIDs and serials, and tags served images): a digest of the SHA256s its
+ * manifest lists and its date. loadToolchain verified every file against those hashes, so the megabytes of
+ * binaries need not be hashed again.
+ */
+export function toolchainDigest(files: BootFiles): Buffer {
   let d = digests.get(files);
   if (!d) {
-    const h = createHash('sha256');
-    for (const part of [files.lkrn, files.efiX64, files.efiArm64, files.isolinuxBin, files.ldlinuxC32, files.isohdpfx]) h.update(part);
+    const h = createHash('sha256').update(`${files.manifest.sourceDateEpoch}\n`);
+    for (const name of Object.keys(files.manifest.files).sort()) h.update(`${name} ${files.manifest.files[name]!.sha256}\n`);
     d = h.digest();
     digests.set(files, d);
   }

@@ -22,7 +22,7 @@ import { G8bootError, InvalidInputError } from '../../../common/errors.ts';
 import { parseBaseUrl, parseBootNetworkId, parseKernelArgs, type NetworkId } from '../../../common/validate.ts';
 import { VERSION } from '../../version.ts';
 import { GENERATOR, parseBootMediaRequest, planBootMedia, stage1For } from '../boot-media.ts';
-import type { BootFiles } from '../image.ts';
+import { toolchainDigest, type BootFiles } from '../image.ts';
 import { renderErrorScript, renderStage2 } from '../ipxe-script.ts';
 import { layoutStream, type Layout } from '../layout.ts';
 import { BASE_HEADERS, attachment, notModified, requestedRange, sendText } from './http-util.ts';
@@ -100,12 +100,7 @@ export async function startBootService(options: BootServiceOptions): Promise<Boo
   const startedAt = Date.now();
   const recent: BootEvent[] = [];
   const counters: BootServiceStatus['counters'] = { requests: 0, errors: 0, notModified: 0, script: 0, iso: 0, usb: 0, efi: 0, kernel: 0 };
-  const toolchainTag = createHash('sha256')
-    .update(options.toolchain.lkrn)
-    .update(options.toolchain.efiX64)
-    .update(String(options.toolchain.manifest.sourceDateEpoch))
-    .digest('hex')
-    .slice(0, 16);
+  const toolchainTag = toolchainDigest(options.toolchain).toString('hex').slice(0, 16);
 
   const record = (req: IncomingMessage, route: BootRoute, networkId: NetworkId | null | undefined, status: number) => {
     const event: BootEvent = {
