@@ -1,7 +1,7 @@
 /** "Build boot image…": validate, ask where to save, build with the core's image writer, report progress. */
 import { InvalidInputError } from '../../common/errors.ts';
 import type { BuildImageRequest, BuildImageResult } from '../../common/ipc.ts';
-import { checkOutputPath, parseBootMediaRequest, planBootMedia, sha256OfLayout, writeBootImageFile } from '../../core/boot/boot-media.ts';
+import { checkOutputPath, imageFileName, parseBootMediaRequest, planBootMedia, sha256OfLayout, writeBootImageFile } from '../../core/boot/boot-media.ts';
 import { loadToolchain } from '../../core/boot/toolchain/load.ts';
 
 export interface SaveFileOptions {
@@ -24,11 +24,10 @@ export async function buildImage(
   // Everything is checked before the dialog: a bad network id should not cost the person a file choice.
   const spec = parseBootMediaRequest({ netid: request.netid, bootUrl: request.bootUrl, kernelUrl: request.kernelUrl, kernelArgs: request.kernelArgs });
   const toolchain = await loadToolchain(options.toolchainDir);
-  const id = spec.networkId ?? 'nozt';
   const path = await options.saveFile(
     request.kind === 'hybrid'
-      ? { defaultName: `g8os-${id}.iso`, filters: [{ name: 'ISO / USB image', extensions: ['iso', 'img'] }] }
-      : { defaultName: `g8os-${id}-esp.img`, filters: [{ name: 'EFI System Partition image', extensions: ['img'] }] },
+      ? { defaultName: imageFileName(spec.networkId, 'iso'), filters: [{ name: 'ISO / USB image', extensions: ['iso', 'img'] }] }
+      : { defaultName: imageFileName(spec.networkId, 'efi'), filters: [{ name: 'EFI System Partition image', extensions: ['img'] }] },
   );
   if (path === null) return null;
   const target = await checkOutputPath(path);

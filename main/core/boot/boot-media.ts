@@ -65,6 +65,13 @@ export function stage1For(spec: BootMediaSpec): string {
     : renderStage1({ networkId: spec.networkId, kernelUrl: spec.kernelUrl, kernelArgs: spec.kernelArgs, generator: GENERATOR });
 }
 
+const IMAGE_SUFFIX = { iso: '.iso', usb: '.img', efi: '-esp.img' } as const;
+
+/** The file name people get for an image: g8os-<id>.iso (CD), .img (USB stick), -esp.img (the ESP alone). */
+export function imageFileName(networkId: NetworkId | null, kind: keyof typeof IMAGE_SUFFIX): string {
+  return `g8os-${networkId ?? 'nozt'}${IMAGE_SUFFIX[kind]}`;
+}
+
 /** What the image boots, in words: the stage-2 URL, or the kernel URL and its command line. */
 export function describeTarget(spec: BootMediaSpec): string {
   return spec.mode === 'chain' ? spec.stage2Url : [spec.kernelUrl, ...kernelCommandLine(spec.networkId, spec.kernelArgs)].join(' ');

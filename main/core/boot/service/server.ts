@@ -21,7 +21,7 @@ import { pipeline } from 'node:stream/promises';
 import { G8bootError, InvalidInputError } from '../../../common/errors.ts';
 import { parseBaseUrl, parseBootNetworkId, parseKernelArgs, type NetworkId } from '../../../common/validate.ts';
 import { VERSION } from '../../version.ts';
-import { GENERATOR, parseBootMediaRequest, planBootMedia, stage1For } from '../boot-media.ts';
+import { GENERATOR, imageFileName, parseBootMediaRequest, planBootMedia, stage1For } from '../boot-media.ts';
 import { toolchainDigest, type BootFiles } from '../image.ts';
 import { renderErrorScript, renderStage2 } from '../ipxe-script.ts';
 import { layoutStream, type Layout } from '../layout.ts';
@@ -81,7 +81,6 @@ export interface BootService {
 
 const MAX_URL = 4096;
 const RECENT = 100;
-const IMAGE_SUFFIX: Record<'iso' | 'usb' | 'efi', string> = { iso: '.iso', usb: '.img', efi: '-esp.img' };
 
 class HttpError extends Error {
   readonly status: number;
@@ -209,7 +208,7 @@ export async function startBootService(options: BootServiceOptions): Promise<Boo
       const layout = kind === 'efi' ? image.esp : image.layout;
       // The image is a pure function of the stage-1 script, the toolchain and the timestamp: tag those.
       const etag = `"g8-${createHash('sha256').update(`${kind}\n${stage1For(spec)}\n${toolchainTag}\n${env.SOURCE_DATE_EPOCH ?? ''}`).digest('hex').slice(0, 32)}"`;
-      const name = `g8os-${networkId ?? 'nozt'}${IMAGE_SUFFIX[kind]}`;
+      const name = imageFileName(networkId, kind);
       record(req, kind, networkId, 200);
       sendLayout(req, res, layout, etag, name, head);
     } catch (error) {
