@@ -124,9 +124,14 @@ export interface VmView {
 
 export interface StartVmRequest {
   hypervisor: HypervisorName;
-  netid: string;
-  /** Default: this app's boot service as the guest sees it. */
+  /** Required unless `image` is given (then read from the image). */
+  netid?: string | undefined;
+  /** Default: this app's boot service as the guest sees it. Not with `image`. */
   bootUrl?: string | undefined;
+  /** Boot an image this app built (BuildImageResult.path) instead of building one for the VM. */
+  image?: string | undefined;
+  /** How the image is attached: cd (default) or disk (the USB stick case). */
+  media?: 'cd' | 'disk' | undefined;
   firmware?: 'bios' | 'uefi' | undefined;
   memoryMiB?: number | undefined;
   cpus?: number | undefined;

@@ -4,7 +4,7 @@
  * real boot service and image builder. Only Electron's own modules are stand-ins (testAppDeps).
  */
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNotifier, type NotificationModel } from '../../main/app/notifications/notifier.ts';
@@ -14,7 +14,9 @@ import { runTrayCommand } from '../../main/app/tray/tray-commands.ts';
 import { trayModel } from '../../main/app/tray/tray-model.ts';
 import type { G8bootEvent, G8bootEvents } from '../../main/common/ipc.ts';
 import type { MonitorEvent, NodeRecord } from '../../main/common/nodes.ts';
+import { defaultHost } from '../../main/core/vm/index.ts';
 import { startRedis } from '../nodes/peers.ts';
+import { FAKES } from '../vm/helpers.ts';
 import { rejection, testSimulator } from '../zerotier/helpers.ts';
 import { fakeCipher, testAppDeps, type TestDeps } from './deps.ts';
 
@@ -245,6 +247,27 @@ describe('boot media and the boot service', () => {
 
     expect((await service.api.setBootService(false)).running).toBe(false);
     await expect(fetch(links.ipxeUrl)).rejects.toThrow();
+  });
+
+  it('boots an image it built in a VM (network id read from the image), and no file it did not build', async () => {
+    const deps = await testAppDeps();
+    cleanups.push(deps.cleanup);
+    const fakeVbox = join(deps.home, 'fake-vbox');
+    await mkdir(fakeVbox);
+    const vmEnv = { ...deps.env, PATH: `${FAKES}:${process.env.PATH ?? ''}`, FAKE_VBOX_DIR: fakeVbox };
+    const service = createAppService({ ...deps, vmHost: defaultHost({ env: vmEnv, sleep: async () => undefined }) });
+    cleanups.push(() => service.dispose());
+    await service.ready;
+    await service.api.updateSettings({ bootServiceListen: '127.0.0.1:0' });
+    const built = await service.api.buildImage({ netid: '8056c2e21c000001', bootUrl: 'http://10.0.2.2:8088', kind: 'hybrid' });
+    const vm = await service.api.startVm({ hypervisor: 'virtualbox', image: built!.path });
+    expect(vm).toMatchObject({ hypervisor: 'virtualbox', netid: '8056c2e21c000001', state: 'running' });
+    expect((await service.api.getState()).bootService.running).toBe(true);
+
+    const elsewhere = join(deps.home, 'copy.iso');
+    await copyFile(built!.path, elsewhere);
+    expect(await rejection(service.api.startVm({ hypervisor: 'virtualbox', image: elsewhere }))).toMatchObject({ code: 'E_USAGE', message: expect.stringContaining('boots only images it built') });
+    await service.api.removeVm(vm.name);
   });
 
   it('reports a port in use as the boot service problem', async () => {

@@ -216,7 +216,7 @@ export class FakeBackend implements Backend {
           name: request.name ?? `g8boot-test-${self.vms.length + 1}`,
           hypervisor: request.hypervisor,
           state: 'running',
-          netid: request.netid,
+          netid: request.netid ?? null,
           firmware: request.firmware ?? 'bios',
           memoryMiB: request.memoryMiB ?? 2048,
           cpus: request.cpus ?? 2,

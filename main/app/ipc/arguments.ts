@@ -39,7 +39,17 @@ export const METHOD_ARGUMENTS = {
   listHypervisors: none,
   listVms: none,
   startVm: v.strictTuple([
-    v.strictObject({ hypervisor, netid: text, bootUrl: optionalText, firmware, memoryMiB: count, cpus: count, name: optionalText }),
+    v.strictObject({
+      hypervisor,
+      netid: optionalText,
+      bootUrl: optionalText,
+      image: optionalText,
+      media: v.optional(v.picklist(['cd', 'disk'])),
+      firmware,
+      memoryMiB: count,
+      cpus: count,
+      name: optionalText,
+    }),
   ]),
   stopVm: v.strictTuple([text]),
   removeVm: v.strictTuple([text]),

@@ -18,6 +18,7 @@
  * preload does.
  */
 import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { G8bootError, InvalidInputError, serializeError } from '../../common/errors.ts';
 import type { AppState, ControllerSetup, G8bootApi, G8bootEvent, G8bootEvents, NetworkView, ThisMachine, View } from '../../common/ipc.ts';
 import type { NodeRecord } from '../../common/nodes.ts';
@@ -111,6 +112,8 @@ export function createAppService(deps: AppDeps): AppService {
     onBoot: (event) => hub.emit('boot-event', event),
     onChange: () => schedule('state'),
   });
+  /** Images this app wrote (Build boot image): the only files `startVm` boots. */
+  const builtImages = new Set<string>();
   const vms = createVmControl({ host, toolchainDir: deps.toolchainDir, onConsole: (name, text) => hub.emit('vm-console', { name, text }) });
 
   const state = (): AppState => {
@@ -373,6 +376,7 @@ export function createAppService(deps: AppDeps): AppService {
       });
       // A node booted from this image will ask to join soon: watch closely for a while.
       if (result) monitor?.expectNode();
+      if (result) builtImages.add(resolve(result.path));
       return result;
     },
 
@@ -380,11 +384,17 @@ export function createAppService(deps: AppDeps): AppService {
     listVms: () => vms.list(),
 
     async startVm(request) {
+      // The renderer names only images this app wrote (a page must not make the VM read any file it likes).
+      if (request.image !== undefined && !builtImages.has(resolve(String(request.image)))) {
+        throw new InvalidInputError('E_USAGE', `The app boots only images it built: ${quote(String(request.image), 200)} is not one of them.`, {
+          hint: 'Build the image with Build boot image first, or boot the file with `g8boot vm up --image <file>`.',
+        });
+      }
       let bootUrl: string | undefined;
       // The VM's image chains to this app's boot service, as a NAT guest sees it: make sure it is on.
       if (request.bootUrl === undefined && request.hypervisor !== 'xhyve') {
         if (!boot.view().running) await boot.set(true, settings.get().bootServiceListen);
-        bootUrl = boot.guestUrl() ?? undefined;
+        if (request.image === undefined) bootUrl = boot.guestUrl() ?? undefined;
       }
       const vm = await vms.start(request, bootUrl);
       monitor?.expectNode();

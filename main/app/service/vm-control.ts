@@ -45,6 +45,8 @@ export function createVmControl(options: { host: Host; toolchainDir: string | un
         {
           hypervisor: request.hypervisor,
           netid: request.netid,
+          image: request.image,
+          media: request.media,
           bootUrl: request.bootUrl ?? bootUrl,
           firmware: request.firmware,
           memory: request.memoryMiB,

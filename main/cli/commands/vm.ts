@@ -8,7 +8,8 @@ import { printJson, printTable, say } from '../output.ts';
 
 interface UpOptions {
   hypervisor?: string;
-  netid: string;
+  netid?: string;
+  image?: string;
   bootUrl?: string;
   firmware?: string;
   name?: string;
@@ -36,15 +37,16 @@ export function registerVmCommands(program: Command): void {
   );
 
   vm.command('up')
-    .summary('build an image for a network id and boot a VM from it')
-    .requiredOption('--netid <id>', 'ZeroTier network id (16 hex digits; 0 = no ZeroTier)')
+    .summary('boot a VM from a new image for a network id, or from an image file')
+    .option('--netid <id>', 'ZeroTier network id (16 hex digits; 0 = no ZeroTier); with --image: read from the image when g8boot built it')
+    .option('--image <file>', 'boot this ISO/USB image (e.g. from `g8boot iso` or the app) instead of building one')
     .option('--hypervisor <name>', 'qemu, virtualbox or xhyve (default: the first one installed)')
     .option('--boot-url <url>', "boot service base URL (default: g8boot's boot service on this machine, port 8088, as the guest sees it)")
     .option('--firmware <kind>', 'bios or uefi (default bios)')
     .option('--name <name>', 'VM name (default g8-<first 6 of netid>-<n>)')
     .option('--memory <MiB>', 'memory in MiB (default 2048)')
     .option('--cpus <n>', 'virtual CPUs (default 2)')
-    .option('--media <kind>', 'attach the image as a cd (default), or as a disk (the USB stick case; QEMU and xhyve)')
+    .option('--media <kind>', 'attach the image as a cd (default), or as a disk (the USB stick case)')
     .option('--network <mode>', 'nat (default), bridged:<interface> or tap:<interface> (QEMU)')
     .option('--disk <GiB>', 'add an empty data disk of this size')
     .option('--accel <name>', 'QEMU accelerator: auto (default: the best available, TCG when it cannot run the guest), kvm, hvf, whpx or tcg')
@@ -55,8 +57,10 @@ export function registerVmCommands(program: Command): void {
       'after',
       '\nExamples:\n' +
         '  g8boot vm up --netid 8056c2e21c000001\n' +
+        '  g8boot vm up --image g8os-8056c2e21c000001.iso\n' +
+        '  g8boot vm up --image g8os-8056c2e21c000001.img --media disk --firmware uefi\n' +
         '  g8boot vm up --hypervisor virtualbox --netid 8056c2e21c000001 --firmware uefi\n' +
-        '  g8boot vm up --hypervisor qemu --netid 8056c2e21c000001 --boot-url http://10.0.2.2:8080 --name g8-test',
+        '  g8boot vm up --hypervisor qemu --netid 8056c2e21c000001 --boot-url http://10.0.2.2:8088 --name g8-test',
     )
     .action(async (opts: UpOptions) => {
       const { defaultHost, vmUp } = await loadVm();
@@ -64,6 +68,7 @@ export function registerVmCommands(program: Command): void {
         {
           hypervisor: opts.hypervisor,
           netid: opts.netid,
+          image: opts.image,
           bootUrl: opts.bootUrl,
           firmware: opts.firmware,
           name: opts.name,
@@ -86,7 +91,9 @@ export function registerVmCommands(program: Command): void {
       }
       const accel = record.qemu ? ` (${record.qemu.accel})` : '';
       say(`Started ${record.name} on ${record.hypervisor}${accel}: ${record.firmware.toUpperCase()}, ${record.memoryMiB} MiB, ${record.cpus} CPUs, state ${status.state}.`);
-      say(record.bootUrl ? `It boots iPXE and chains ${record.bootUrl}/g8os.ipxe?netid=${record.netid ?? '0'}` : `It boots the G8OS kernel ${record.xhyve?.kernel ?? ''} directly.`);
+      const network = record.netid ? `network ${record.netid}` : 'no ZeroTier network';
+      if (opts.image) say(`It boots ${opts.image} as a ${record.media} (${network}${record.bootUrl ? `, boot service ${record.bootUrl}` : ''}).`);
+      else say(record.bootUrl ? `It boots iPXE and chains ${record.bootUrl}/g8os.ipxe?netid=${record.netid ?? '0'}` : `It boots the G8OS kernel ${record.xhyve?.kernel ?? ''} directly.`);
       say(`Console: g8boot vm logs ${record.name} -f   Stop: g8boot vm down ${record.name}   Remove: g8boot vm rm ${record.name}`);
     });
 

@@ -3,11 +3,13 @@
  * create, start, remember the start for the node monitor), `list` with states read from the hypervisors,
  * `down`, `remove`. A VM that fails half-way is removed, not left behind.
  */
-import { join } from 'node:path';
+import { copyFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { G8bootError, InvalidInputError } from '../../common/errors.ts';
+import { inspectBootImage, type BootImageFacts } from '../boot/image-reader.ts';
 import { parseBaseUrl, parseBootNetworkId, parseIntInRange, quote, type NetworkId } from '../../common/validate.ts';
 import { chooseHypervisor, createDriver } from './drivers.ts';
-import { outOfDisk } from './errors.ts';
+import { HYPERVISOR_NAMES, outOfDisk, rethrowIfNoSpace } from './errors.ts';
 import { recordVmStart } from './expectations.ts';
 import type { Host } from './host.ts';
 import { claimVmDirs, defaultVmName, listVmRecords, parseVmName, readVmRecord, removeVmDirs, vmNames, vmPaths, writeVmRecord } from './records.ts';
@@ -21,8 +23,11 @@ export const VM_DEFAULTS = { memoryMiB: 2048, cpus: 2, firmware: 'bios', media: 
 /** What a person asks for, as typed (CLI flags, form fields). */
 export interface VmUpRequest {
   hypervisor?: string | undefined;
-  netid: string;
+  /** Required unless `image` is an image g8boot built (its network id is read from it). */
+  netid?: string | undefined;
   bootUrl?: string | undefined;
+  /** Boot this ISO/USB image instead of building one. */
+  image?: string | undefined;
   firmware?: string | undefined;
   name?: string | undefined;
   memory?: string | number | undefined;
@@ -37,8 +42,11 @@ export interface VmUpRequest {
 
 export interface VmUpPlan {
   hypervisor: Hypervisor | null;
-  netid: NetworkId | null;
+  /** undefined: not given (read from the image). */
+  netid: NetworkId | null | undefined;
   bootUrl: string | null;
+  /** Absolute path of the image to boot; null: build one. */
+  image: string | null;
   firmware: Firmware;
   name: string | null;
   memoryMiB: number;
@@ -72,9 +80,20 @@ export function parseNetworkMode(input: string | undefined): NetworkMode {
 
 /** Validate everything before anything changes (exit code 2 on bad input). */
 export function parseVmUpRequest(request: VmUpRequest): VmUpPlan {
+  const image = request.image === undefined ? null : request.image.trim();
+  if (image === '') throw new InvalidInputError('E_USAGE', 'The image path is empty.', { hint: 'Give the ISO or USB image to boot, e.g. --image g8os.iso.' });
+  if (image === null && request.netid === undefined) {
+    throw new InvalidInputError('E_USAGE', 'Give the network id the VM joins (--netid <16 hex digits>, or 0 for none), or an image to boot (--image <file>).');
+  }
+  if (image !== null && request.bootUrl !== undefined) {
+    throw new InvalidInputError('E_USAGE', 'A boot URL cannot be given with an image: the image already says where it boots from.', {
+      hint: 'Leave out --boot-url, or build a new image with `g8boot iso --boot-url <url>`.',
+    });
+  }
   return {
     hypervisor: request.hypervisor === undefined || request.hypervisor === 'auto' ? null : oneOf(request.hypervisor, HYPERVISORS, 'hypervisor', 'qemu'),
-    netid: parseBootNetworkId(request.netid),
+    netid: request.netid === undefined ? undefined : parseBootNetworkId(request.netid),
+    image: image === null ? null : resolve(image),
     bootUrl: request.bootUrl === undefined ? null : parseBaseUrl(request.bootUrl, 'boot URL'),
     firmware: oneOf(request.firmware, ['bios', 'uefi'] as const, 'firmware', VM_DEFAULTS.firmware),
     name: request.name === undefined ? null : parseVmName(request.name),
@@ -116,10 +135,55 @@ async function buildImage(plan: VmUpPlan, bootUrl: string, path: string, host: H
   }
 }
 
+/**
+ * A given image, checked before anything is created: an ISO 9660 volume bootable the way it is attached, and a
+ * network id that agrees with the one g8boot wrote into it (or taken from it when none was given).
+ */
+async function checkGivenImage(plan: VmUpPlan & { image: string }): Promise<{ facts: BootImageFacts; netid: NetworkId | null }> {
+  const facts = await inspectBootImage(plan.image);
+  if (plan.media === 'cd' && !facts.bootsAsCd) {
+    throw new InvalidInputError('E_IMAGE_INVALID', `${quote(plan.image, 200)} cannot boot as a CD: it has no El Torito boot record.`, {
+      hint: facts.bootsAsDisk ? 'It looks like a disk image: try --media disk.' : 'Give a bootable ISO image, e.g. one built by `g8boot iso`.',
+    });
+  }
+  if (plan.media === 'disk' && !facts.bootsAsDisk) {
+    throw new InvalidInputError('E_IMAGE_INVALID', `${quote(plan.image, 200)} cannot boot as a disk: it has no MBR boot signature (it is not a hybrid ISO/USB image).`, {
+      hint: 'Attach it as a CD (--media cd, the default), or build a hybrid image with `g8boot iso`.',
+    });
+  }
+  const fromImage = facts.stage1?.networkId;
+  if (plan.netid === undefined) {
+    if (fromImage === undefined) {
+      throw new InvalidInputError('E_USAGE', `${quote(plan.image, 200)} was not built by g8boot, so its network id is unknown.`, {
+        hint: 'Say which network the node joins with --netid <16 hex digits> (0 for none).',
+      });
+    }
+    return { facts, netid: fromImage };
+  }
+  if (fromImage !== undefined && fromImage !== plan.netid) {
+    throw new InvalidInputError('E_USAGE', `${quote(plan.image, 200)} boots ${fromImage ? `network ${fromImage}` : 'without ZeroTier (netid 0)'}, not ${plan.netid ?? '0'} as --netid says.`, {
+      hint: 'Leave out --netid (it is read from the image), or build an image for that network with `g8boot iso`.',
+    });
+  }
+  return { facts, netid: plan.netid };
+}
+
+/** Copy the given image into the VM's directory: the VM may write to a disk, and `vm rm` removes only its own files. */
+async function copyImage(from: string, to: string): Promise<void> {
+  await copyFile(from, to).catch((error: unknown) => rethrowIfNoSpace(error, to));
+}
+
 export async function vmUp(request: VmUpRequest, options: VmUpOptions): Promise<VmUpResult> {
   const { host } = options;
-  const plan = parseVmUpRequest(request);
+  const parsed = parseVmUpRequest(request);
+  const given = parsed.image === null ? null : await checkGivenImage({ ...parsed, image: parsed.image });
+  const plan = { ...parsed, netid: given ? given.netid : (parsed.netid ?? null) };
   const hypervisor = plan.hypervisor ?? (await chooseHypervisor(host));
+  if (given && hypervisor === 'xhyve' && plan.firmware === 'bios') {
+    throw new InvalidInputError('E_USAGE', `${HYPERVISOR_NAMES.xhyve} cannot boot an image with BIOS firmware: it has no BIOS and starts the G8OS kernel directly.`, {
+      hint: 'Add --firmware uefi (xhyve master builds with -l bootrom), or use --hypervisor qemu.',
+    });
+  }
   const driver = createDriver(hypervisor, host, { accel: plan.accel, kernel: plan.kernel });
   const detection = await driver.detect();
   if (detection.problem) throw detection.problem;
@@ -132,7 +196,11 @@ export async function vmUp(request: VmUpRequest, options: VmUpOptions): Promise<
   const paths = await claimVmDirs(host.dirs, name);
   let created: VmRecord | null = null;
   try {
-    const bootUrl = needsImage ? (plan.bootUrl ?? `http://${await driver.hostAddressForGuest(plan.network)}:${BOOT_SERVICE_PORT}`) : null;
+    const bootUrl = given
+      ? (given.facts.stage1?.bootUrls[0] ?? null)
+      : needsImage
+        ? (plan.bootUrl ?? `http://${await driver.hostAddressForGuest(plan.network)}:${BOOT_SERVICE_PORT}`)
+        : null;
     const record: VmRecord = {
       name,
       hypervisor,
@@ -152,7 +220,8 @@ export async function vmUp(request: VmUpRequest, options: VmUpOptions): Promise<
       serialLog: join(paths.runDir, 'serial.log'),
       dataDisk: null,
     };
-    if (record.image && bootUrl) await buildImage(plan, bootUrl, record.image, host);
+    if (record.image && given && plan.image) await copyImage(plan.image, record.image);
+    else if (record.image && bootUrl) await buildImage(plan, bootUrl, record.image, host);
     await writeVmRecord(record);
     created = await driver.create(record);
     await writeVmRecord(created);
