@@ -219,10 +219,11 @@ function describeEvent(event: MonitorEvent): string {
 }
 
 async function writeOutput(path: string, text: string): Promise<void> {
+  const { outputWriteError } = await import('../../core/output-path.ts');
   try {
     await writeFileAtomic(path, text);
   } catch (error) {
-    throw new G8bootError('E_EXPORT_WRITE', `Cannot write ${quote(path)} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, { cause: error });
+    throw outputWriteError(error, path);
   }
 }
 
@@ -297,7 +298,7 @@ export function registerNodeCommands(program: Command): void {
         .description('export the nodes of a network: JSON, CSV, or an AYS blueprint (node.g8os__<nodeId>: redisAddr, redisPort)')
         .argument('<nwid>', 'network id (16 hex digits)')
         .requiredOption('--format <format>', 'json, csv or blueprint')
-        .option('-o, --output <file>', 'write to this file instead of stdout')
+        .option('-o, --output <file>', 'write to this file ("-" or none: standard output); only a regular file is replaced')
         .option('--state <states>', 'only nodes in these states, comma-separated (e.g. ready)')
         .option('--cached', 'export the inventory as last seen, without asking ZeroTier or probing'),
     ),
@@ -305,6 +306,9 @@ export function registerNodeCommands(program: Command): void {
     const format = parseFormat(flags.format);
     const states = parseStates(flags.state);
     const networkId = parseNetworkId(networkArg);
+    // The output path is checked before the sweep: a bad path must not cost a sweep nor change the inventory.
+    const toFile = flags.output !== undefined && flags.output !== '-';
+    const outputPath = toFile ? await (await import('../../core/output-path.ts')).checkOutputPath(flags.output!) : undefined;
     const { createInventory, exportNodes } = await import('../../core/nodes/index.ts');
     let nodes: NodeRecord[];
     if (flags.cached) {
@@ -316,8 +320,8 @@ export function registerNodeCommands(program: Command): void {
     }
     const selected = states ? nodes.filter((n) => n.probe !== null && states.has(n.probe.state)) : nodes;
     const text = exportNodes(selected, format);
-    if (flags.output === undefined) return void process.stdout.write(text);
-    await writeOutput(flags.output, text);
+    if (outputPath === undefined) return void process.stdout.write(text);
+    await writeOutput(outputPath, text);
     say(`Exported ${selected.length} node${selected.length === 1 ? '' : 's'} of ${networkId} to ${flags.output} (${format}).`);
   });
 }

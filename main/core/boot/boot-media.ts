@@ -3,21 +3,19 @@
  * stage 1, lay out the image, write it atomically. Shared by the CLI, the tray app and the boot service.
  */
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import { InvalidInputError } from '../../common/errors.ts';
 import {
   parseBaseUrl,
   parseBootNetworkId,
   parseHttpUrl,
   parseKernelArgs,
-  quote,
   type NetworkId,
 } from '../../common/validate.ts';
 import { VERSION } from '../version.ts';
 import { imageTimestamp, planBootImage, type BootFiles, type BootImage } from './image.ts';
 import { kernelCommandLine, renderStage1, stage2Url } from './ipxe-script.ts';
 import { layoutChunks, writeLayoutFile } from './layout.ts';
+import { outputWriteError } from '../output-path.ts';
 
 export interface BootMediaRequest {
   /** 16 hex digits, or 0/null for no ZeroTier. */
@@ -81,27 +79,7 @@ export function planBootMedia(files: BootFiles, spec: BootMediaSpec, env: NodeJS
   return planBootImage(files, { script: stage1For(spec), networkId: spec.networkId, timestamp: imageTimestamp(files, env) });
 }
 
-/**
- * Check that `output` can be written before doing any work: its directory exists and is a directory, and
- * the path itself is not a directory.
- */
-export async function checkOutputPath(output: string): Promise<string> {
-  const path = resolve(output);
-  const dir = dirname(path);
-  const dirStat = await stat(dir).catch(() => null);
-  if (!dirStat?.isDirectory()) {
-    throw new InvalidInputError('E_OUTPUT_DIR', `Cannot write ${quote(output)}: the directory ${quote(dir)} does not exist.`, {
-      hint: 'Create the directory first, or choose another output path with -o.',
-    });
-  }
-  const fileStat = await stat(path).catch(() => null);
-  if (fileStat?.isDirectory()) {
-    throw new InvalidInputError('E_OUTPUT_IS_DIR', `Cannot write ${quote(output)}: it is a directory.`, {
-      hint: 'Give a file name, e.g. -o g8os.iso.',
-    });
-  }
-  return path;
-}
+export { checkOutputPath } from '../output-path.ts';
 
 export interface WrittenImage {
   path: string;
@@ -113,19 +91,7 @@ export async function writeBootImageFile(image: BootImage['layout'], path: strin
   try {
     await writeLayoutFile(image, path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    // ENOENT here means the directory (checked to exist) does not take new files, as in /proc.
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOENT') {
-      const why = code === 'EROFS' ? 'the filesystem is read-only' : code === 'ENOENT' ? 'files cannot be created there' : 'permission denied';
-      throw new InvalidInputError('E_OUTPUT_NOT_WRITABLE', `Cannot write ${quote(path)}: ${why}.`, {
-        hint: 'Choose a directory you can write to with -o.',
-        cause: error,
-      });
-    }
-    if (code === 'ENOSPC') {
-      throw new InvalidInputError('E_OUTPUT_NO_SPACE', `Cannot write ${quote(path)}: the disk is full.`, { cause: error });
-    }
-    throw error;
+    throw outputWriteError(error, path);
   }
   return { path, bytes: image.size };
 }
