@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../helpers/cli.ts';
+import { fakeKernel } from '../helpers/fake-kernel.ts';
 
 let dir: string;
 beforeAll(() => {
@@ -40,7 +41,7 @@ describe('g8boot serve', () => {
   it('serves on loopback, logs boot requests, and exits 0 on SIGTERM', async () => {
     const kernels = join(dir, 'k1');
     (await import('node:fs')).mkdirSync(kernels);
-    writeFileSync(join(kernels, 'g8os.efi'), 'kernel');
+    writeFileSync(join(kernels, 'g8os.efi'), fakeKernel(4096));
     const serve = startServe(['--listen', '127.0.0.1:0', '--kernel-dir', kernels, '--kernel-args', 'development']);
     const url = await serve.url;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -76,7 +77,7 @@ describe('g8boot serve', () => {
 });
 
 describe('g8boot kernel', () => {
-  const payload = Buffer.from(Array.from({ length: 2_000_000 }, (_, i) => (i * 31) & 0xff));
+  const payload = fakeKernel(2_000_000, 31);
   const sha = createHash('sha256').update(payload).digest('hex');
 
   it('adds from a file, lists, sets the default and removes', async () => {
@@ -86,7 +87,7 @@ describe('g8boot kernel', () => {
     const added = await runCli(['kernel', 'add', src, '--kernel-dir', kdir, '--json']);
     expect(added.code).toBe(0);
     expect(JSON.parse(added.stdout)).toMatchObject({ name: 'g8os-a.efi', bytes: payload.length, sha256: sha, isDefault: true });
-    writeFileSync(join(dir, 'b.efi'), 'b');
+    writeFileSync(join(dir, 'b.efi'), fakeKernel(1024));
     expect((await runCli(['kernel', 'add', join(dir, 'b.efi'), '--name', 'g8os-b.efi', '--kernel-dir', kdir])).code).toBe(0);
     expect((await runCli(['kernel', 'default', 'g8os-a.efi', '--kernel-dir', kdir])).code).toBe(0);
     const ls = JSON.parse((await runCli(['kernel', 'ls', '--kernel-dir', kdir, '--json'])).stdout) as { name: string; isDefault: boolean }[];
@@ -96,6 +97,46 @@ describe('g8boot kernel', () => {
     const bad = await runCli(['kernel', 'add', src, '--name', '../evil', '--kernel-dir', kdir]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/Invalid kernel name/);
+  });
+
+  it('refuses empty files and files that are no kernel, with the reason, and never makes one the default', async () => {
+    const kdir = join(dir, 'k-bad');
+    const cases: [string, Buffer | string, RegExp][] = [
+      ['empty.efi', '', /the file is empty/],
+      ['page.efi', '<!DOCTYPE html><html><body>Not found</body></html>', /HTML page/],
+      ['tarball.efi', Buffer.alloc(8192, 0x41), /neither a Linux bzImage .* nor an EFI executable/],
+    ];
+    for (const [name, bytes, reason] of cases) {
+      writeFileSync(join(dir, name), bytes);
+      const r = await runCli(['kernel', 'add', join(dir, name), '--default', '--kernel-dir', kdir]);
+      expect(r.code, name).toBe(2);
+      expect(r.stderr).toMatch(reason);
+      expect(r.stderr).toMatch(/not a kernel/);
+      expect(existsSync(kdir), 'nothing created').toBe(false);
+    }
+    // A file put in the directory by hand is listed with its problem and never chosen, even when newest.
+    expect((await runCli(['kernel', 'add', join(dir, 'g8os-a.efi'), '--kernel-dir', kdir])).code).toBe(0);
+    writeFileSync(join(kdir, 'zz-newest.efi'), '');
+    const ls = JSON.parse((await runCli(['kernel', 'ls', '--kernel-dir', kdir, '--json'])).stdout) as { name: string; isDefault: boolean; problem: string | null }[];
+    expect(ls.map((k) => [k.name, k.isDefault, k.problem])).toEqual([['g8os-a.efi', true, null], ['zz-newest.efi', false, 'the file is empty']]);
+    const def = await runCli(['kernel', 'default', 'zz-newest.efi', '--kernel-dir', kdir]);
+    expect(def.code).toBe(2);
+    expect(def.stderr).toMatch(/the file is empty/);
+  });
+
+  it('refuses a download that is no kernel and keeps nothing of it', async () => {
+    const kdir = join(dir, 'k-bad-url');
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>captive portal</html>'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/g8os.efi`;
+      const r = await runCli(['kernel', 'add', url, '--kernel-dir', kdir]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/HTML page/);
+      expect(readdirSync(kdir)).toEqual([]);
+    } finally {
+      server.close();
+    }
   });
 
   it('downloads from a URL, resumes after an interruption, and checks the SHA256', async () => {

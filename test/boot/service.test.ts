@@ -12,6 +12,7 @@ import { parseBootMediaRequest, planBootMedia } from '../../main/core/boot/boot-
 import { layoutToBuffer } from '../../main/core/boot/layout.ts';
 import { startBootService, type BootEvent, type BootService } from '../../main/core/boot/service/server.ts';
 import { loadToolchain, type Toolchain } from '../../main/core/boot/toolchain/load.ts';
+import { fakeKernel } from '../helpers/fake-kernel.ts';
 
 const NWID = '8056c2e21c000001';
 let dir: string;
@@ -19,7 +20,7 @@ let kernels: string;
 let toolchain: Toolchain;
 let service: BootService;
 const events: BootEvent[] = [];
-const kernelBytes = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7) & 0xff));
+const kernelBytes = fakeKernel(300_000);
 
 async function get(path: string, headers: Record<string, string> = {}, method: 'GET' | 'HEAD' | 'POST' = 'GET', svc = service) {
   const r = await request(`${svc.url}${path}`, { method, headers });

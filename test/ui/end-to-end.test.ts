@@ -18,6 +18,7 @@ import { startSimulator, type Simulator } from '../../main/core/zerotier/simulat
 import { testAppDeps, type TestDeps } from '../app/deps.ts';
 import { buildRenderer, launchChromium, openApp, serveDirectory, type AppPage } from './harness.ts';
 import { startRedis, type RedisNode } from './redis.ts';
+import { fakeKernel } from '../helpers/fake-kernel.ts';
 
 const NWID = '8056c2e21c0e2e01';
 /** A port of its own for the "core0" Redis servers, so parallel tests cannot collide with them. */
@@ -59,7 +60,7 @@ beforeAll(async () => {
   deps.env.ZEROTIER_HOME = ztHome;
   // A G8OS kernel for the boot service to chain to (its bytes do not matter here: nothing boots it).
   const kernelFile = join(deps.home, 'g8os-test.efi');
-  await writeFile(kernelFile, 'not a real kernel');
+  await writeFile(kernelFile, fakeKernel(4096));
   await addKernel({ dir: defaultKernelDir(deps.env), source: kernelFile, makeDefault: true });
   service = createAppService(deps);
   await service.ready;

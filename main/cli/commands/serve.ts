@@ -41,8 +41,9 @@ export function registerServeCommands(program: Command): void {
       const publicUrl = opts.publicUrl === undefined ? undefined : parseBaseUrl(opts.publicUrl, 'public URL');
       const kernelUrl = opts.kernelUrl === undefined ? undefined : parseHttpUrl(opts.kernelUrl, 'kernel URL');
       const kernelArgs = parseKernelArgs(opts.kernelArgs);
-      const { defaultKernel, defaultKernelDir } = await import('../../core/boot/service/kernels.ts');
+      const { checkKernelDir, defaultKernel, defaultKernelDir, listKernels } = await import('../../core/boot/service/kernels.ts');
       const kernelDir = opts.kernelDir ?? defaultKernelDir();
+      await checkKernelDir(kernelDir);
       const { loadToolchain } = await import('../../core/boot/toolchain/load.ts');
       const toolchain = await loadToolchain();
       const { startBootService } = await import('../../core/boot/service/server.ts');
@@ -56,6 +57,9 @@ export function registerServeCommands(program: Command): void {
         say('Loopback only: VMs with user-mode networking reach it as 10.0.2.2; use --listen 0.0.0.0:PORT for LAN machines.');
       }
       say(kernel ? `Kernel: ${kernel}` : `No kernel yet: stage 2 will tell nodes so. Add one with \`g8boot kernel add <file|url>\` (directory ${kernelDir}).`);
+      for (const k of kernelUrl ? [] : await listKernels(kernelDir)) {
+        if (k.problem) say(`Not offered as a kernel: ${k.name} (${k.problem}).`);
+      }
       say(`Try: ${service.url}/ in a browser, or ${service.url}/iso/<network id>`);
 
       service.events.on('boot', (e) => {
@@ -116,8 +120,8 @@ export function registerServeCommands(program: Command): void {
       if (opts.json) return printJson(kernels);
       if (kernels.length === 0) return say(`No kernels in ${dir}. Add one with \`g8boot kernel add <file|url>\`.`);
       printTable(
-        ['NAME', 'SIZE', 'MODIFIED', 'DEFAULT', 'INITRD'],
-        kernels.map((k) => [k.name, `${(k.bytes / 1048576).toFixed(1)} MiB`, k.modified.toISOString(), k.isDefault ? 'yes' : '', k.initrd ? 'yes' : '']),
+        ['NAME', 'SIZE', 'MODIFIED', 'DEFAULT', 'INITRD', 'PROBLEM'],
+        kernels.map((k) => [k.name, `${(k.bytes / 1048576).toFixed(1)} MiB`, k.modified.toISOString(), k.isDefault ? 'yes' : '', k.initrd ? 'yes' : '', k.problem ? `not a kernel: ${k.problem}` : '']),
       );
     });
   kernel
