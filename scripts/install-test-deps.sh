@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # System packages the test suite drives for real (Debian/Ubuntu; run as root or with sudo):
 # QEMU + OVMF for boot tests, xorriso/mtools/dosfstools/fdisk/gdisk to read images back, redis-server for
-# core0 probes, Chromium for the UI tests, busybox-static + a Debian kernel for the full boot chain;
+# core0 probes (redis-tools' redis-cli checks them), iproute2 + curl for the real-ZeroTier suite's network
+# namespaces, Chromium for the UI tests, busybox-static + a Debian kernel for the full boot chain;
 # hyperfine, GNU time and wrk for the benchmarks (npm run bench).
 set -euo pipefail
 SUDO=""
