@@ -5,11 +5,13 @@
  */
 import ElectronStore from 'electron-store';
 import { join } from 'node:path';
-import { setAsideIfCorrupt, type KeyValueStore } from '../../core/store/index.ts';
+import { removeStrayTempFiles, setAsideIfCorrupt, type KeyValueStore } from '../../core/store/index.ts';
 
 export function openElectronStore(options: { name: string; cwd: string; log: (line: string) => void }): KeyValueStore {
   // electron-store, like conf, would throw on every access to a damaged file: set it aside first (as the CLI does).
-  setAsideIfCorrupt(join(options.cwd, `${options.name}.json`), options.log);
+  const file = join(options.cwd, `${options.name}.json`);
+  removeStrayTempFiles(file, options.log);
+  setAsideIfCorrupt(file, options.log);
   const store = new ElectronStore<Record<string, unknown>>({ name: options.name, cwd: options.cwd });
   return {
     path: store.path,

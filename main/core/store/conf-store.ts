@@ -6,7 +6,7 @@
 import { join, resolve } from 'node:path';
 import Conf from 'conf';
 import { g8bootDirs } from '../paths.ts';
-import { setAsideIfCorrupt } from './corrupt-file.ts';
+import { removeStrayTempFiles, setAside, setAsideIfCorrupt } from './corrupt-file.ts';
 import type { KeyValueStore } from './key-value-store.ts';
 
 export interface ConfStoreOptions {
@@ -22,24 +22,43 @@ export function createConfStore(options: ConfStoreOptions = {}): KeyValueStore {
   const log = options.log ?? ((line: string) => process.stderr.write(`g8boot: ${line}\n`));
   const name = options.name ?? 'nodes';
   const cwd = resolve(options.cwd ?? g8bootDirs().data);
+  const file = join(cwd, `${name}.json`);
   // Before conf opens it: conf reads the file while constructing when it has defaults or migrations.
-  setAsideIfCorrupt(join(cwd, `${name}.json`), log);
+  removeStrayTempFiles(file, log);
+  setAsideIfCorrupt(file, log);
   const conf = new Conf<Record<string, unknown>>({ configName: name, cwd });
   const { path } = conf;
-  // Another process (or a person) can damage the file while this one runs: conf then throws SyntaxError on
-  // every access. Set it aside once and carry on with an empty store.
-  const recovering = <T>(operation: () => T): T => {
+  /** A value on the way to `key` that is not an object (`{"inventory":[1,2]}`): conf cannot set below it. */
+  const wrongShape = (key: string): string | null => {
+    const parts = key.split('.');
+    for (let i = 1; i < parts.length; i++) {
+      const prefix = parts.slice(0, i).join('.');
+      const value = conf.get(prefix);
+      if (value === undefined) return null;
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        return `"${prefix}" holds ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`} where an object belongs`;
+      }
+    }
+    return null;
+  };
+  // Another process (or a person) can damage the file while this one runs: conf then throws on every access
+  // (SyntaxError, EISDIR, a stack overflow writing back absurdly deep JSON, TypeError below a value of the wrong
+  // shape). Set it aside once and carry on with an empty store; anything else is a real error.
+  const recovering = <T>(key: string, operation: () => T): T => {
     try {
       return operation();
     } catch (error) {
-      if (!(error instanceof SyntaxError) || !setAsideIfCorrupt(path, log)) throw error;
+      if (setAsideIfCorrupt(path, log)) return operation();
+      const shape = error instanceof TypeError ? wrongShape(key) : null;
+      if (shape === null) throw error;
+      setAside(path, shape, true, log);
       return operation();
     }
   };
   return {
     path,
-    get: (key) => recovering(() => conf.get(key)),
-    set: (key, value) => recovering(() => conf.set(key, value)),
-    delete: (key) => recovering(() => conf.delete(key)),
+    get: (key) => recovering(key, () => conf.get(key)),
+    set: (key, value) => recovering(key, () => conf.set(key, value)),
+    delete: (key) => recovering(key, () => conf.delete(key)),
   };
 }
