@@ -84,9 +84,11 @@ describe('the address the guest sees the host at', () => {
 
 describe('the QEMU command line', () => {
   it('BIOS, CD, user networking: the NIC ROM off, serial to the log, a QMP socket, daemonized with a pid file', () => {
-    expect(qemuArgs(record(), { accel: 'kvm', firmwareCode: null, varsFile: null, qmpSocket: '/run/g8-8056c2-1/qmp.sock', daemonize: true })).toEqual([
+    expect(qemuArgs(record(), { accel: 'kvm', firmwareCode: null, varsFile: null, qmpSocket: '/run/g8-8056c2-1/qmp.sock', daemonize: true, serconPortFile: '/run/g8-8056c2-1/sercon-port' })).toEqual([
       '-name', 'g8-8056c2-1', '-machine', 'pc', '-accel', 'kvm', '-cpu', 'host', '-smp', '2', '-m', '2048',
       '-display', 'none', '-monitor', 'none', '-qmp', 'unix:/run/g8-8056c2-1/qmp.sock,server=on,wait=off', '-serial', 'file:/run/g8-8056c2-1/serial.log',
+      // SeaBIOS mirrors the text screen (isolinux, iPXE) to COM1.
+      '-fw_cfg', 'name=etc/sercon-port,file=/run/g8-8056c2-1/sercon-port',
       '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0,romfile=',
       '-drive', 'if=none,id=boot,format=raw,media=cdrom,readonly=on,file=/vms/g8-8056c2-1/boot.iso', '-device', 'ide-cd,drive=boot,bootindex=0',
       '-pidfile', '/run/g8-8056c2-1/qemu.pid', '-daemonize',
@@ -100,6 +102,7 @@ describe('the QEMU command line', () => {
       varsFile: '/a,b/OVMF_VARS.fd',
       qmpSocket: null,
       daemonize: false,
+      serconPortFile: '/a,b/sercon-port',
     });
     expect(args.join(' ')).toContain('-machine q35 -accel whpx -accel tcg');
     expect(args).toEqual(expect.arrayContaining([
@@ -112,6 +115,8 @@ describe('the QEMU command line', () => {
       'virtio-blk-pci,drive=data',
     ]));
     expect(args).not.toContain('-daemonize');
+    // OVMF mirrors its console to the serial port by itself; SeaBIOS's fw_cfg file is not for it.
+    expect(args).not.toContain('-fw_cfg');
     expect(args).not.toContain('-qmp');
   });
 

@@ -19,7 +19,16 @@ export interface QemuLaunch {
   qmpSocket: string | null;
   /** Fork into the background and return once the VM runs (not available on Windows). */
   daemonize: boolean;
+  /**
+   * SeaBIOS only: the 2-byte file (0x3f8, little-endian) given as fw_cfg `etc/sercon-port`, which makes SeaBIOS
+   * mirror the text screen - isolinux and iPXE included - to COM1, so the serial log shows the boot from the
+   * first byte (FIELD-NOTES §6). OVMF mirrors its console to the serial port by itself. null: none.
+   */
+  serconPortFile?: string | null | undefined;
 }
+
+/** The contents of the sercon-port file: COM1's I/O port 0x3f8, little-endian. */
+export const SERCON_PORT_COM1 = Buffer.from([0xf8, 0x03]);
 
 function netdev(record: VmRecord): string {
   switch (record.network.kind) {
@@ -58,6 +67,7 @@ export function qemuArgs(record: VmRecord, launch: QemuLaunch): string[] {
     '-monitor', 'none',
     ...(launch.qmpSocket ? ['-qmp', `unix:${qemuOptionValue(launch.qmpSocket)},server=on,wait=off`] : []),
     '-serial', `file:${record.serialLog}`,
+    ...(!uefi && launch.serconPortFile ? ['-fw_cfg', `name=etc/sercon-port,file=${qemuOptionValue(launch.serconPortFile)}`] : []),
     '-netdev', netdev(record),
     '-device', 'virtio-net-pci,netdev=n0,romfile=',
   ];

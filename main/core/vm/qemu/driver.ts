@@ -3,7 +3,7 @@
  * tap on request, serial console to a log file, `-daemonize` with a pid file, a QMP socket for the guest's run
  * state, the best accelerator available, and TCG when that accelerator cannot run the guest (accel-trial.ts).
  */
-import { copyFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { binaryMissing, accelerationUnavailable, hypervisorFailed, rethrowIfNoSpace } from '../errors.ts';
 import { createSparseDisk } from '../data-disk.ts';
@@ -17,7 +17,7 @@ import type { Detection, DriverFactory, NetworkMode, QemuAccel, StartResult, VmR
 import { bestAccel } from './accel.ts';
 import { startAccelerated, WATCH_MS, WATCHED_ACCELS, watchOverQmp } from './accel-trial.ts';
 import { readAccelVerdict, writeAccelVerdict } from './accel-verdict.ts';
-import { qemuArgs } from './args.ts';
+import { qemuArgs, SERCON_PORT_COM1 } from './args.ts';
 import { qemuStartFailure } from './failures.ts';
 import { findOvmf, ovmfMissing } from './firmware.ts';
 import { guestState } from './guest-state.ts';
@@ -114,8 +114,14 @@ export const createQemuDriver: DriverFactory = (host: Host, options = {}) => {
       const qemu = record.qemu ?? { accel: 'tcg' as const, firmwareCode: null, varsFile: null };
       const qmpSocket = qmpSocketPath(record, host.platform);
       const daemonize = host.platform !== 'win32';
+      let serconPortFile: string | null = null;
+      if (record.firmware === 'bios') {
+        serconPortFile = join(record.runDir, 'sercon-port');
+        await mkdir(record.runDir, { recursive: true });
+        await writeFile(serconPortFile, SERCON_PORT_COM1).catch((error: unknown) => rethrowIfNoSpace(error, serconPortFile!));
+      }
       const launch = async (accel: QemuAccel): Promise<void> => {
-        const args = qemuArgs(record, { ...qemu, accel, qmpSocket, daemonize });
+        const args = qemuArgs(record, { ...qemu, accel, qmpSocket, daemonize, serconPortFile });
         if (daemonize) {
           // With -daemonize QEMU returns once the VM is set up, and reports set-up errors on stderr.
           const result = await host.run(binary(), args, { timeoutMs: 60_000 });
