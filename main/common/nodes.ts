@@ -7,7 +7,13 @@ import type { SerializedError } from './errors.ts';
 /**
  * What a probe of core0's Redis (port 6379) found. Exactly one per node:
  * - `ready`: it answered PING (see `tls` and `latencyMs`);
- * - `auth-required`: Redis answered but wants a password (core0 booted with `organization=`: a JWT);
+ * - `auth-required`: Redis answered but wants a password (core0 booted with `organization=`: a JWT), and none is
+ *   set for the network;
+ * - `auth-failed`: Redis refused the network's password (wrong, or an expired JWT);
+ * - `auth-plaintext`: Redis asks for a password over an unencrypted connection: nothing was sent (the person may
+ *   allow plain text for that network);
+ * - `cert-changed`: the node's TLS certificate is not the one trusted for it (first seen, or pinned): nothing was
+ *   sent until the person trusts the new certificate;
  * - `refused`: the address answered with a TCP reset (nothing on the port);
  * - `timeout`: no answer within the probe's deadline (connect or reply);
  * - `not-redis`: something answered, but not in Redis' protocol (RESP);
@@ -15,8 +21,59 @@ import type { SerializedError } from './errors.ts';
  * - `no-address`: authorized but no address assigned yet;
  * - `pending`: not authorized on the network (asked to join).
  */
-export const PROBE_STATES = ['ready', 'auth-required', 'refused', 'timeout', 'not-redis', 'unreachable', 'no-address', 'pending'] as const;
+export const PROBE_STATES = [
+  'ready',
+  'auth-required',
+  'auth-failed',
+  'auth-plaintext',
+  'cert-changed',
+  'refused',
+  'timeout',
+  'not-redis',
+  'unreachable',
+  'no-address',
+  'pending',
+] as const;
 export type ProbeState = (typeof PROBE_STATES)[number];
+
+/**
+ * Probe outcomes that are a credential or trust problem, not a dead node: core0's Redis is there, but g8boot
+ * will not (or cannot) talk to it until the person acts (sets the password, allows plain text, trusts the new
+ * certificate). The auto-verify policy reports these and never deauthorizes for them.
+ */
+export const CREDENTIAL_STATES = ['auth-required', 'auth-failed', 'auth-plaintext', 'cert-changed'] as const satisfies readonly ProbeState[];
+export type CredentialState = (typeof CREDENTIAL_STATES)[number];
+
+export function isCredentialState(state: ProbeState | null | undefined): state is CredentialState {
+  return (CREDENTIAL_STATES as readonly string[]).includes(state ?? '');
+}
+
+/**
+ * Each probe outcome in words, for every face (CLI tables and events, tray, notifications, dashboard): `label`
+ * is short (a table cell, a badge), `explain` says what it means and what to do.
+ */
+export const PROBE_STATE_WORDS: Readonly<Record<ProbeState, { label: string; explain: string }>> = {
+  ready: { label: 'Ready', explain: "core0's Redis answers." },
+  'auth-required': {
+    label: 'Needs password',
+    explain: "Redis answers but wants a password (core0 booted with organization= wants a JWT), and none is set for this network.",
+  },
+  'auth-failed': { label: 'Password refused', explain: "Redis refused this network's password: it is wrong, or the JWT expired." },
+  'auth-plaintext': {
+    label: 'Password over plain text',
+    explain: 'Redis asks for a password over an unencrypted connection: nothing was sent. Allow plain text for this network only if you trust its path.',
+  },
+  'cert-changed': {
+    label: 'Certificate changed',
+    explain: "The node's TLS certificate is not the one g8boot trusted for it: nothing was sent. Trust the new certificate only if you know why it changed (core0 reinstalled).",
+  },
+  refused: { label: 'Refused', explain: 'Nothing listens on the Redis port yet: core0 may still be starting.' },
+  timeout: { label: 'No answer', explain: 'The address did not answer in time: the node may be down, or a firewall drops the traffic.' },
+  'not-redis': { label: 'Not Redis', explain: 'Something answered on the port, but not Redis.' },
+  unreachable: { label: 'Unreachable', explain: 'No route to the address: is this machine on the network?' },
+  'no-address': { label: 'Waiting for address', explain: 'Authorized; ZeroTier has not assigned an address yet (usually 15-20 s).' },
+  pending: { label: 'Waiting for authorization', explain: 'The node asked to join: authorize it to give it an address.' },
+};
 
 export interface ProbeResult {
   state: ProbeState;
@@ -33,6 +90,20 @@ export interface ProbeResult {
   detail: string;
   /** When the probe finished (ms since the epoch). */
   checkedAt: number;
+  /**
+   * SHA-256 (lower-case hex) of the TLS certificate the node presented, when a TLS handshake completed; null
+   * otherwise. For `cert-changed`, the new certificate the person may choose to trust.
+   */
+  certificate?: string | null | undefined;
+}
+
+/** The TLS certificate g8boot trusts for a node: SHA-256 of it, since when, and how it came to be trusted. */
+export interface TrustedCertificate {
+  /** Lower-case hex, no colons. */
+  sha256: string;
+  since: number;
+  /** `first-use`: the first one seen; `person`: pinned or trusted again by the person. */
+  how: 'first-use' | 'person';
 }
 
 /** One entry of a node's history: a state it entered, and when. */
@@ -74,6 +145,8 @@ export interface NodeRecord {
   /** Newest last; bounded (the oldest entries are dropped). */
   history: NodeHistoryEntry[];
   vmHint: VmHint | null;
+  /** The TLS certificate trusted for this node (trust on first use, or pinned); null before one was seen. */
+  trustedCertificate?: TrustedCertificate | null | undefined;
 }
 
 export type AuthorizationPolicy = 'manual' | 'auto' | 'auto-verify';
@@ -88,6 +161,11 @@ export type MonitorEvent =
   | { type: 'node-ready'; at: number; node: NodeRecord }
   /** It answered before and no longer does. */
   | { type: 'node-degraded'; at: number; node: NodeRecord }
+  /**
+   * Its probe entered a credential or trust problem (CREDENTIAL_STATES: wants a password, refused it, asks for it
+   * in plain text, certificate changed): the person must act; nothing is deauthorized for it.
+   */
+  | { type: 'node-credential-problem'; at: number; node: NodeRecord }
   /** ZeroTier has not heard from it for too long. */
   | { type: 'node-lost'; at: number; node: NodeRecord }
   | { type: 'node-back'; at: number; node: NodeRecord }

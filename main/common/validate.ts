@@ -60,6 +60,20 @@ export function parseNodeId(input: string): NodeId {
   return value.toLowerCase() as NodeId;
 }
 
+/**
+ * A TLS certificate's SHA-256 fingerprint as people copy it: 64 hex digits, with or without colons (openssl's
+ * `-fingerprint -sha256` prints `SHA256 Fingerprint=AB:CD:…`; that prefix is accepted too). Lower-case hex out.
+ */
+export function parseFingerprint(input: string): string {
+  const value = input.trim().replace(/^sha-?256\s*fingerprint\s*=\s*/i, '').replace(/:/g, '');
+  if (!/^[0-9a-f]{64}$/i.test(value)) {
+    throw new InvalidInputError('E_INVALID_FINGERPRINT', `Invalid certificate fingerprint ${quote(input)}.`, {
+      hint: 'Give the SHA-256 fingerprint of the certificate: 64 hex digits, colons allowed (openssl x509 -noout -fingerprint -sha256 -in cert.pem).',
+    });
+  }
+  return value.toLowerCase();
+}
+
 function describeHexProblem(value: string, digits: number): string {
   if (value.length === 0) return 'it is empty';
   const bad = [...value].find((c) => !/[0-9a-f]/i.test(c));

@@ -49,7 +49,7 @@ function population(sim: Simulator): Record<string, string> {
   const ids = {
     ready: sim.addNode({ authorized: true, address: A.plain, name: 'plain' }),
     readyTls: sim.addNode({ authorized: true, address: A.tls, name: 'tls' }),
-    'auth-required': sim.addNode({ authorized: true, address: A.password }),
+    'auth-plaintext': sim.addNode({ authorized: true, address: A.password }),
     timeout: sim.addNode({ authorized: true, address: A.silent }),
     refused: sim.addNode({ authorized: true, address: A.closed }),
     'not-redis': sim.addNode({ authorized: true, address: A.http }),
@@ -81,7 +81,7 @@ describe('g8boot nodes <nwid> --json', () => {
     const byId = new Map(nodes.map((n) => [n.nodeId, n]));
     expect(byId.get(ids.ready)).toMatchObject({ name: 'plain', authorized: true, ip: A.plain, state: 'ready', tls: false, latencyMs: expect.any(Number) });
     expect(byId.get(ids.readyTls)).toMatchObject({ ip: A.tls, state: 'ready', tls: true });
-    expect(byId.get(ids['auth-required'])).toMatchObject({ state: 'auth-required', tls: false, latencyMs: null });
+    expect(byId.get(ids['auth-plaintext'])).toMatchObject({ state: 'auth-plaintext', tls: false, latencyMs: null });
     expect(byId.get(ids.timeout)).toMatchObject({ state: 'timeout', tls: null, latencyMs: null });
     expect(byId.get(ids.refused)).toMatchObject({ state: 'refused' });
     expect(byId.get(ids['not-redis'])).toMatchObject({ state: 'not-redis' });
@@ -89,13 +89,13 @@ describe('g8boot nodes <nwid> --json', () => {
     expect(byId.get(ids['no-address'])).toMatchObject({ authorized: true, ip: null, state: 'no-address' });
   });
 
-  test('--redis-port, a password from a file, and the table', async () => {
+  test('--redis-port, a password from a file allowed over plain text, and the table', async () => {
     const sim = await testSimulator();
     const id = sim.addNode({ authorized: true, address: A.password });
     const env = environment(sim);
     const file = join(env.G8BOOT_HOME!, 'jwt');
     await import('node:fs/promises').then((fs) => fs.writeFile(file, 'jwt\n'));
-    const table = await runCli(['nodes', NWID, '--redis-password-file', file], { env });
+    const table = await runCli(['nodes', NWID, '--redis-password-file', file, '--allow-plaintext-password'], { env });
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout.split('\n')[0]).toMatch(/^NODE ID\s+NAME\s+STATE\s+TLS\s+LATENCY\s+IP/);
     expect(table.stdout).toMatch(new RegExp(`${id}\\s+-\\s+ready\\s+plain`));

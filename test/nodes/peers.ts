@@ -296,3 +296,50 @@ export async function startFakeCore0(options: FakeCore0Options): Promise<FakeCor
     },
   };
 }
+
+export interface RecordingPeer extends Peer {
+  /** Every byte every client sent (after TLS decryption), as text. */
+  received(): string;
+  /** TCP connections accepted. */
+  connections(): number;
+}
+
+/**
+ * A hostile node: whatever it is asked, it answers `-NOAUTH` (AUTH itself gets `+OK`), and it records every byte
+ * it receives. Plain TCP, or TLS with `tls` (it then records what came through the encrypted channel).
+ */
+export async function startRecordingPeer(address: string, options: { tls?: Certificate } = {}): Promise<RecordingPeer> {
+  const chunks: Buffer[] = [];
+  let connections = 0;
+  const sockets = new Set<Socket>();
+  const handle = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.once('close', () => sockets.delete(socket));
+    let pending = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      pending = Buffer.concat([pending, chunk]);
+      const { commands, used } = parseCommands(pending);
+      pending = pending.subarray(used);
+      for (const [name = ''] of commands) socket.write(name.toUpperCase() === 'AUTH' ? '+OK\r\n' : '-NOAUTH Authentication required.\r\n');
+    });
+  };
+  const server: Server = options.tls
+    ? createTlsServer({ cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key) }, handle)
+    : createTcpServer(handle);
+  server.on('connection', () => connections++);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(REDIS_PORT, address, () => resolve());
+  });
+  return {
+    address,
+    received: () => Buffer.concat(chunks).toString('latin1'),
+    connections: () => connections,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -70,7 +70,7 @@ async function timed(address: string, options: ProbeOptions = FAST) {
 describe('probeRedis: each peer lands in its state within the deadlines', () => {
   test.each<[string, string, ProbeState, boolean | null]>([
     ['plain redis-server', A.plain, 'ready', false],
-    ['redis-server with requirepass, no password given', A.password, 'auth-required', false],
+    ['redis-server with requirepass over plain text, no password given', A.password, 'auth-plaintext', false],
     ['TLS-only redis-server (self-signed certificate)', A.tls, 'ready', true],
     ['TLS redis-server with requirepass', A.tlsPassword, 'auth-required', true],
     ['HTTP server', A.http, 'not-redis', null],
@@ -105,28 +105,39 @@ describe('probeRedis: each peer lands in its state within the deadlines', () => 
     expect(ms).toBeLessThan(450);
   });
 
-  test('with the password (core0 JWT), Redis answers: plain and TLS', async () => {
-    for (const [address, tls] of [
-      [A.password, false],
-      [A.tlsPassword, true],
+  test('with the password (core0 JWT), Redis answers over TLS; the certificate seen is reported', async () => {
+    const { result } = await timed(A.tlsPassword, { ...FAST, password: PASSWORD });
+    expect(result).toMatchObject({ state: 'ready', tls: true, certificate: cert.fingerprint });
+    expect(result.detail).toContain('after AUTH');
+  });
+
+  test('over plain text the password is withheld (auth-plaintext) unless plain text is allowed', async () => {
+    const withheld = await timed(A.password, { ...FAST, password: PASSWORD });
+    expect(withheld.result).toMatchObject({ state: 'auth-plaintext', tls: false, certificate: null });
+    expect(withheld.result.detail).toMatch(/asks for a password over an unencrypted connection.*not sent/);
+    const allowed = await timed(A.password, { ...FAST, password: PASSWORD, allowPlaintextPassword: true });
+    expect(allowed.result).toMatchObject({ state: 'ready', tls: false });
+    const none = await timed(A.password, { ...FAST, allowPlaintextPassword: true });
+    expect(none.result.state).toBe('auth-required');
+  });
+
+  test('a wrong password is auth-failed, saying it was refused', async () => {
+    for (const [address, extra] of [
+      [A.tlsPassword, {}],
+      [A.password, { allowPlaintextPassword: true }],
     ] as const) {
-      const { result } = await timed(address, { ...FAST, password: PASSWORD });
-      expect(result).toMatchObject({ state: 'ready', tls });
-      expect(result.detail).toContain('after AUTH');
+      const { result } = await timed(address, { ...FAST, ...extra, password: 'not-it' });
+      expect(result.state).toBe('auth-failed');
+      expect(result.detail).toMatch(/refused the password/);
+      expect(result.detail).not.toContain('not-it');
     }
   });
 
-  test('a wrong password is auth-required, saying it was refused', async () => {
-    const { result } = await timed(A.password, { ...FAST, password: 'not-it' });
-    expect(result.state).toBe('auth-required');
-    expect(result.detail).toMatch(/password was refused/);
-  });
-
-  test('a pinned fingerprint: the right one is ready, another is refused before anything is sent', async () => {
+  test('a trusted certificate: the right one is ready, another is cert-changed before anything is sent', async () => {
     const right = await timed(A.tls, { ...FAST, pinnedFingerprint: cert.fingerprint.replace(/(..)(?!$)/g, '$1:').toUpperCase() });
     expect(right.result).toMatchObject({ state: 'ready', tls: true });
     const wrong = await timed(A.tlsPassword, { ...FAST, password: PASSWORD, pinnedFingerprint: 'ab'.repeat(32) });
-    expect(wrong.result.state).toBe('not-redis');
+    expect(wrong.result).toMatchObject({ state: 'cert-changed', tls: true, certificate: cert.fingerprint });
     expect(wrong.result.detail).toContain(cert.fingerprint);
     expect(wrong.result.detail).toContain('nothing was sent');
   });

@@ -4,15 +4,25 @@
  * blueprint). Each sweep also updates the node inventory (`<data>/nodes.json`, G8BOOT_HOME/data in tests).
  *
  * The Redis password (core0's JWT) comes from G8BOOT_REDIS_PASSWORD or a file, never from a flag: the process
- * list shows every user the command lines of all processes.
+ * list shows every user the command lines of all processes. It goes only over TLS whose certificate is the one
+ * trusted for the node (first seen, kept in the inventory), or over plain text with --allow-plaintext-password.
+ * `trust` accepts a node's new certificate after "certificate changed", or pins one.
  */
-import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
+import { Option, type Command } from 'commander';
 import { G8bootError, InvalidInputError } from '../../common/errors.ts';
-import { PROBE_STATES, type AuthorizationPolicy, type ExportFormat, type MonitorEvent, type NodeRecord, type ProbeState } from '../../common/nodes.ts';
-import { parseIntInRange, parseNetworkId, quote } from '../../common/validate.ts';
+import {
+  isCredentialState,
+  PROBE_STATE_WORDS,
+  PROBE_STATES,
+  type AuthorizationPolicy,
+  type ExportFormat,
+  type MonitorEvent,
+  type NodeRecord,
+  type ProbeState,
+} from '../../common/nodes.ts';
+import { parseFingerprint, parseIntInRange, parseNetworkId, parseNodeId, quote } from '../../common/validate.ts';
 import { writeFileAtomic } from '../../core/atomic-file.ts';
-import type { MonitorProbeOptions, NodeMonitor } from '../../core/nodes/index.ts';
+import type { MonitorProbeOptions, NodeMonitor, RedisCredentials } from '../../core/nodes/index.ts';
 import { printJson, printTable, say } from '../output.ts';
 import { untilStopSignal } from '../stop-signal.ts';
 import { withController, withControllerOptions, type ControllerOptions } from './zt.ts';
@@ -22,6 +32,8 @@ interface ProbeFlags {
   timeout: string;
   concurrency: string;
   redisPasswordFile?: string;
+  allowPlaintextPassword?: boolean;
+  /** Gone: replaced by per-node trust (`g8boot trust`); refused with a hint. */
   tlsFingerprint?: string;
 }
 
@@ -38,6 +50,10 @@ interface WatchFlags extends ControllerOptions, ProbeFlags {
   deep?: boolean;
 }
 
+interface TrustFlags extends ControllerOptions {
+  fingerprint?: string;
+}
+
 interface ExportFlags extends ControllerOptions, ProbeFlags {
   format: string;
   output?: string;
@@ -50,8 +66,9 @@ function withProbeOptions(command: Command): Command {
     .option('--redis-port <port>', "core0's Redis port", '6379')
     .option('--timeout <seconds>', 'deadline of each probe (decimals allowed)', '3')
     .option('--concurrency <n>', 'nodes probed at once (open sockets)', '64')
-    .option('--redis-password-file <path>', "file holding core0's Redis password (its JWT); default: env G8BOOT_REDIS_PASSWORD")
-    .option('--tls-fingerprint <sha256>', "accept only this TLS certificate (SHA-256, hex); default: any (core0's is self-signed)");
+    .option('--redis-password-file <path>', "file holding core0's Redis password (its JWT); default: env G8BOOT_REDIS_PASSWORD. Sent only over TLS with the node's trusted certificate")
+    .option('--allow-plaintext-password', 'also send the password to Redis over unencrypted connections (only on a network whose path you trust)')
+    .addOption(new Option('--tls-fingerprint <sha256>').hideHelp());
 }
 
 /** A duration flag in `unit` (decimals allowed), as milliseconds. */
@@ -63,39 +80,23 @@ function parseDuration(input: string, what: string, unit: 'seconds' | 'minutes',
   return Math.round(value * (unit === 'seconds' ? 1000 : 60_000));
 }
 
-async function redisPassword(file: string | undefined): Promise<string | undefined> {
-  if (file === undefined) return process.env.G8BOOT_REDIS_PASSWORD || undefined;
-  try {
-    const password = (await readFile(file, 'utf8')).trim();
-    if (password) return password;
-  } catch (error) {
-    throw new G8bootError('E_REDIS_PASSWORD_FILE', `Cannot read the Redis password file ${quote(file)} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, {
-      hint: "Give the path of a file that holds only core0's password (its JWT).",
-    });
-  }
-  throw new InvalidInputError('E_REDIS_PASSWORD_FILE', `The Redis password file ${quote(file)} is empty.`);
+/** The password (read once, before anything is probed: a bad file is exit 2 with nothing done) and the plain-text choice. */
+async function redisCredentials(flags: ProbeFlags): Promise<RedisCredentials> {
+  const { readPasswordFile } = await import('../../core/nodes/index.ts');
+  const password = flags.redisPasswordFile === undefined ? process.env.G8BOOT_REDIS_PASSWORD || undefined : await readPasswordFile(flags.redisPasswordFile);
+  return { password, allowPlaintextPassword: flags.allowPlaintextPassword === true };
 }
 
-async function probeSettings(flags: ProbeFlags): Promise<{ redisPort: number; probe: MonitorProbeOptions }> {
+async function probeSettings(flags: ProbeFlags): Promise<{ redisPort: number; probe: MonitorProbeOptions; credentials: RedisCredentials }> {
+  if (flags.tlsFingerprint !== undefined) {
+    throw new InvalidInputError('E_USAGE', '--tls-fingerprint is gone: every node now has its own trusted certificate.', {
+      hint: 'g8boot remembers the first certificate each node presents; pin one with `g8boot trust <nwid> <node-id> --fingerprint <sha256>`.',
+    });
+  }
   const redisPort = parseIntInRange(flags.redisPort, '--redis-port', 1, 65535);
   const timeoutMs = parseDuration(flags.timeout, '--timeout', 'seconds', 0.1, 120);
   const concurrency = parseIntInRange(flags.concurrency, '--concurrency', 1, 4096);
-  const fingerprint = flags.tlsFingerprint?.replace(/:/g, '');
-  if (fingerprint !== undefined && !/^[0-9a-f]{64}$/i.test(fingerprint)) {
-    throw new InvalidInputError('E_INVALID_FINGERPRINT', `Invalid --tls-fingerprint ${quote(flags.tlsFingerprint ?? '')}.`, {
-      hint: 'Give the SHA-256 fingerprint of the certificate: 64 hex digits, colons allowed (openssl x509 -noout -fingerprint -sha256).',
-    });
-  }
-  return {
-    redisPort,
-    probe: {
-      timeoutMs,
-      connectTimeoutMs: Math.min(timeoutMs, 2000),
-      concurrency,
-      password: await redisPassword(flags.redisPasswordFile),
-      pinnedFingerprint: fingerprint,
-    },
-  };
+  return { redisPort, probe: { timeoutMs, connectTimeoutMs: Math.min(timeoutMs, 2000), concurrency }, credentials: await redisCredentials(flags) };
 }
 
 function parsePolicy(input: string): AuthorizationPolicy {
@@ -132,7 +133,7 @@ interface MonitorChoices {
 /** A monitor on the network the flags name, stopped (its sweep finished) when `run` is done. */
 async function withMonitor<T>(networkArg: string, flags: ProbeFlags & ControllerOptions, choices: MonitorChoices, run: (monitor: NodeMonitor) => Promise<T>): Promise<T> {
   const networkId = parseNetworkId(networkArg);
-  const { redisPort, probe } = await probeSettings(flags);
+  const { redisPort, probe, credentials } = await probeSettings(flags);
   const [{ createMonitor }, { createConfStore }] = await Promise.all([import('../../core/nodes/index.ts'), import('../../core/store/index.ts')]);
   const log = (line: string) => say(`g8boot: ${line}`);
   return withController(flags, async (controller) => {
@@ -143,6 +144,7 @@ async function withMonitor<T>(networkArg: string, flags: ProbeFlags & Controller
       log,
       redisPort,
       probe: { ...probe, deep: choices.deep },
+      credentials: () => credentials,
       intervalMs: choices.intervalMs,
       policy: choices.policy,
       verifyWithinMs: choices.verifyWithinMs,
@@ -167,6 +169,10 @@ function nodeSummary(node: NodeRecord) {
     latencyMs: node.probe?.latencyMs ?? null,
     core0Version: node.probe?.core0Version ?? null,
     detail: node.probe?.detail ?? null,
+    /** SHA-256 of the TLS certificate the node presented in its last probe (for cert-changed: the new one). */
+    certificate: node.probe?.certificate ?? null,
+    /** The certificate trusted for the node: first seen (`first-use`) or trusted by the person (`person`). */
+    trustedCertificate: node.trustedCertificate ?? null,
     online: node.online,
     ips: node.ips,
     description: node.description,
@@ -188,7 +194,7 @@ function printNodes(nodes: readonly NodeRecord[]): void {
     nodes.map((n) => [
       n.nodeId,
       n.name || '-',
-      n.probe?.state ?? '-',
+      n.probe ? stateCell(n.probe.state) : '-',
       n.probe?.tls == null ? '-' : n.probe.tls ? 'tls' : 'plain',
       n.probe?.latencyMs == null ? '-' : `${n.probe.latencyMs} ms`,
       n.ip ?? n.ips[0] ?? '-',
@@ -196,6 +202,34 @@ function printNodes(nodes: readonly NodeRecord[]): void {
       shorten(n.probe?.core0Version ?? n.probe?.detail ?? '-'),
     ]),
   );
+}
+
+/** The state token, and for a credential or trust problem its words too: these need the person. */
+function stateCell(state: ProbeState): string {
+  return isCredentialState(state) ? `${state} (${PROBE_STATE_WORDS[state].label.toLowerCase()})` : state;
+}
+
+/** After a table: what to do about nodes with a credential or trust problem (stderr; stdout stays data). */
+function credentialAdvice(nodes: readonly NodeRecord[], networkId: string): void {
+  for (const node of nodes) {
+    const state = node.probe?.state;
+    if (!isCredentialState(state)) continue;
+    const id = node.nodeId;
+    switch (state) {
+      case 'cert-changed':
+        say(`g8boot: CERTIFICATE CHANGED on ${id}: nothing was sent to it. If you know why (core0 reinstalled), trust the new one: g8boot trust ${networkId} ${id}`);
+        break;
+      case 'auth-required':
+        say(`g8boot: ${id} wants a password: set G8BOOT_REDIS_PASSWORD or --redis-password-file (core0's JWT).`);
+        break;
+      case 'auth-failed':
+        say(`g8boot: ${id} refused the password: check it (an expired JWT?).`);
+        break;
+      case 'auth-plaintext':
+        say(`g8boot: ${id} asks for a password over an unencrypted connection; nothing was sent. Only if you trust the path: --allow-plaintext-password.`);
+        break;
+    }
+  }
 }
 
 function describeEvent(event: MonitorEvent): string {
@@ -209,6 +243,12 @@ function describeEvent(event: MonitorEvent): string {
       return `${time} ZeroTier API answers again`;
     case 'sweep':
       return `${time} sweep: ${event.nodes} nodes in ${event.durationMs} ms`;
+    case 'node-credential-problem': {
+      const { node } = event;
+      const state = node.probe?.state ?? 'auth-required';
+      const words = isCredentialState(state) ? PROBE_STATE_WORDS[state].label.toUpperCase() : state;
+      return `${time} ${event.type} ${node.nodeId}${node.name ? ` (${node.name})` : ''} ${words}: ${node.probe?.detail ?? ''}`;
+    }
     default: {
       const { node } = event;
       const where = node.ip ?? node.ips[0] ?? 'no address';
@@ -232,7 +272,7 @@ export function registerNodeCommands(program: Command): void {
     withControllerOptions(
       program
         .command('nodes')
-        .description("every node of a network with core0's Redis probed: ready, auth-required, refused, timeout, not-redis, unreachable, no-address or pending")
+        .description(`every node of a network with core0's Redis probed: ${PROBE_STATES.join(', ')}`)
         .argument('<nwid>', 'network id (16 hex digits)')
         .option('--deep', 'also ask core0 itself (core.ping) on nodes whose Redis answers')
         .option('--watch', 'keep sweeping: a live table in a terminal (Ctrl+C to stop), else one table (or JSON line) per sweep')
@@ -245,7 +285,8 @@ export function registerNodeCommands(program: Command): void {
         const nodes = await monitor.sweepNow();
         if (flags.json) return printJson(nodes.map(nodeSummary));
         if (nodes.length === 0) return say(`Network ${monitor.status().networkId} has no members yet.`);
-        return printNodes(nodes);
+        printNodes(nodes);
+        return credentialAdvice(nodes, monitor.status().networkId);
       }
       const live = process.stdout.isTTY === true && !flags.json;
       monitor.on((event) => {
@@ -256,6 +297,7 @@ export function registerNodeCommands(program: Command): void {
         // Home and clear, then the table: a live view that keeps no state about what is on the screen.
         if (live) process.stdout.write('\x1b[H\x1b[2J');
         printNodes(nodes);
+        credentialAdvice(nodes, monitor.status().networkId);
         say(`${new Date(event.at).toLocaleTimeString()}: ${event.nodes} nodes in ${event.durationMs} ms, every ${intervalMs / 1000} s. Ctrl+C to stop.`);
       });
       monitor.start();
@@ -323,5 +365,32 @@ export function registerNodeCommands(program: Command): void {
     if (outputPath === undefined) return void process.stdout.write(text);
     await writeOutput(outputPath, text);
     say(`Exported ${selected.length} node${selected.length === 1 ? '' : 's'} of ${networkId} to ${flags.output} (${format}).`);
+  });
+
+  withControllerOptions(
+    program
+      .command('trust')
+      .description("trust a node's TLS certificate: the new one after \"certificate changed\" (default: the one it last presented), or pin one with --fingerprint")
+      .argument('<nwid>', 'network id (16 hex digits)')
+      .argument('<node-id>', 'node id (10 hex digits)')
+      .option('--fingerprint <sha256>', 'pin this certificate instead (SHA-256, 64 hex digits, colons allowed: openssl x509 -noout -fingerprint -sha256)'),
+  ).action(async (networkArg: string, nodeArg: string, flags: TrustFlags) => {
+    const networkId = parseNetworkId(networkArg);
+    const nodeId = parseNodeId(nodeArg);
+    const fingerprint = flags.fingerprint === undefined ? undefined : parseFingerprint(flags.fingerprint);
+    const [{ createMonitor }, { createConfStore }] = await Promise.all([import('../../core/nodes/index.ts'), import('../../core/store/index.ts')]);
+    const log = (line: string) => say(`g8boot: ${line}`);
+    const record = await withController(flags, async (controller) => {
+      // No sweep: nothing is probed (nor sent a password) before the trust is recorded.
+      const monitor = createMonitor({ controller, networkId, store: createConfStore({ log }), vmStarts: null });
+      try {
+        return await monitor.trustCertificate(nodeId, fingerprint);
+      } finally {
+        await monitor.stop();
+      }
+    });
+    const trusted = record.trustedCertificate!;
+    if (flags.json) return printJson({ nodeId: record.nodeId, networkId: record.networkId, trustedCertificate: trusted });
+    say(`Node ${record.nodeId}: TLS certificate SHA-256 ${trusted.sha256} is trusted from now on; its next probe checks against it.`);
   });
 }

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import * as v from 'valibot';
-import { normalizeFingerprint } from './redis-dialogue.ts';
+import { normalizeFingerprint, peerFingerprint } from './redis-dialogue.ts';
 import type { SocketGauge } from './socket-gauge.ts';
 
 export interface Core0PingOptions {
@@ -101,11 +101,14 @@ export async function core0Ping(options: Core0PingOptions): Promise<Core0PingRes
       if (bytes > options.maxReplyBytes) stopWith(`core0's Redis sent more than ${options.maxReplyBytes} bytes`);
     });
     if (options.tls && options.pinnedFingerprint !== undefined) {
-      const actual = normalizeFingerprint((redis.stream as TLSSocket).getPeerCertificate().fingerprint256 ?? '');
-      if (actual !== normalizeFingerprint(options.pinnedFingerprint)) {
-        stopWith('the TLS certificate changed since the probe (fingerprint mismatch)');
+      if (peerFingerprint(redis.stream as TLSSocket) !== normalizeFingerprint(options.pinnedFingerprint)) {
+        stopWith('the TLS certificate changed since the probe (fingerprint mismatch); nothing was sent');
         return { answer: null, detail: cut ?? '' };
       }
+    } else if (options.tls && options.password !== undefined) {
+      // Never a password over TLS whose certificate nobody checked.
+      stopWith('no trusted certificate to check the TLS connection against; the password was not sent');
+      return { answer: null, detail: cut ?? '' };
     }
     if (options.password !== undefined) await redis.auth(options.password);
     const id = randomUUID();

@@ -25,6 +25,8 @@ const ProbeSchema = v.object({
   core0Version: v.nullable(v.string()),
   detail: v.string(),
   checkedAt: v.number(),
+  // Added with trust on first use: older records have none.
+  certificate: v.optional(v.nullable(v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/))), null),
 });
 
 const NodeRecordSchema = v.object({
@@ -49,6 +51,10 @@ const NodeRecordSchema = v.object({
     }),
   ),
   vmHint: v.nullable(v.object({ vm: v.string(), hypervisor: v.string(), startedAt: v.number() })),
+  trustedCertificate: v.optional(
+    v.nullable(v.object({ sha256: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)), since: v.number(), how: v.picklist(['first-use', 'person']) })),
+    null,
+  ),
 });
 
 const StoredSchema = v.object({ schemaVersion: v.pipe(v.number(), v.integer(), v.minValue(1)), nodes: v.array(v.unknown()) });

@@ -9,7 +9,7 @@
  */
 import { InvalidInputError, serializeError, type SerializedError } from '../../common/errors.ts';
 import type { AuthorizationPolicy, MonitorEvent, MonitorStatus, NodeRecord, ProbeResult } from '../../common/nodes.ts';
-import { parseNetworkId, parseNodeId } from '../../common/validate.ts';
+import { parseFingerprint, parseNetworkId, parseNodeId } from '../../common/validate.ts';
 import { g8bootDirs, type G8bootDirs } from '../paths.ts';
 import type { KeyValueStore } from '../store/key-value-store.ts';
 import { onVmStarted } from '../vm/expectations.ts';
@@ -18,7 +18,8 @@ import { createInventory } from './inventory.ts';
 import { createPolicyEngine, DEFAULT_VERIFY_WITHIN_MS, type PolicyDecision } from './policy.ts';
 import { probeAll, type ProbeAllOptions } from './probe-all.ts';
 import { membershipFinding, probeAddress, REDIS_PORT } from './probe.ts';
-import { describeNode, nextRecord } from './records.ts';
+import type { CredentialSource, RedisCredentials } from './credentials.ts';
+import { describeNode, HISTORY_LIMIT, nextRecord } from './records.ts';
 import { transitions } from './transitions.ts';
 import { vmHintsFor } from './vm-hints.ts';
 
@@ -45,7 +46,8 @@ export const DEFAULT_INTERVAL_MS = 30_000;
 /** After a person authorizes a node its address usually arrives within 15-20 s, sometimes over a minute. */
 const WATCH_AFTER_AUTHORIZE_MS = 2 * 60_000;
 
-export type MonitorProbeOptions = Omit<ProbeAllOptions, 'port' | 'now' | 'onResult' | 'priority'>;
+/** The password and plain-text choice come from `credentials`; the trusted certificate from each node's record. */
+export type MonitorProbeOptions = Omit<ProbeAllOptions, 'port' | 'now' | 'onResult' | 'priority' | 'password' | 'allowPlaintextPassword' | 'pinnedFingerprint'>;
 
 export interface MonitorOptions {
   controller: Controller;
@@ -59,8 +61,10 @@ export interface MonitorOptions {
   intervalMs?: number | undefined;
   /** core0's Redis port. Default 6379. */
   redisPort?: number | undefined;
-  /** Deadlines, concurrency, password, pinned fingerprint, deep check. */
+  /** Deadlines, concurrency, deep check. */
   probe?: MonitorProbeOptions | undefined;
+  /** core0's Redis password for this network and whether plain text may carry it; asked before each sweep. Default: none. */
+  credentials?: CredentialSource | undefined;
   /** Stamps records and events. Default Date.now. */
   now?: (() => number) | undefined;
   /** Automatic actions with their reasons, and other notes. Default: none. */
@@ -85,6 +89,11 @@ export interface NodeMonitor {
   setIntervalMs(ms: number): void;
   authorize(nodeId: string, authorized: boolean): Promise<NodeRecord>;
   rename(nodeId: string, name: string): Promise<NodeRecord>;
+  /**
+   * Trust a TLS certificate for a node from now on (SHA-256, hex, colons allowed): the new one it presented after
+   * `cert-changed` (default: the last one seen), or an explicit pin. Its next probe checks against it.
+   */
+  trustCertificate(nodeId: string, sha256?: string): Promise<NodeRecord>;
   /** Returns the function that unsubscribes. */
   on(listener: (event: MonitorEvent) => void): () => void;
 }
@@ -223,7 +232,18 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
     const hints = vmStarts ? await vmHintsFor(newcomers, networkId, inventory.list(), { dirs: vmStarts.dirs, now: at }) : new Map();
     // A node that timed out last time will likely hold its socket for the whole deadline again: start it first.
     const lastTimedOut = (index: number) => (inventory.get(members[index]?.nodeId ?? '')?.probe?.state === 'timeout' ? 1 : 0);
-    const probes: ProbeResult[] = await probeAll(members, { ...options.probe, deep, port, now, priority: lastTimedOut });
+    const credentials = await readCredentials();
+    // Each node is checked against the certificate trusted for it (none yet: the first one seen is kept).
+    const targets = members.map((member) => ({ ...member, trustedCertificate: inventory.get(member.nodeId)?.trustedCertificate?.sha256 ?? null }));
+    const probes: ProbeResult[] = await probeAll(targets, {
+      ...options.probe,
+      password: credentials.password,
+      allowPlaintextPassword: credentials.allowPlaintextPassword === true,
+      deep,
+      port,
+      now,
+      priority: lastTimedOut,
+    });
     const events: MonitorEvent[] = [];
     const present = new Set<string>();
     members.forEach((member, i) => {
@@ -247,6 +267,44 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
     for (const decision of decisions) await act(decision);
     emit([{ type: 'sweep', at, nodes: members.length, durationMs: Math.round(performance.now() - started) }]);
     return inventory.list();
+  };
+
+  const readCredentials = async (): Promise<RedisCredentials> => {
+    if (!options.credentials) return {};
+    try {
+      return await options.credentials();
+    } catch (error) {
+      // The message names where the password should come from, never the password.
+      log(`core0's Redis password for ${networkId} is not available (${error instanceof Error ? error.message : String(error)}); probing without it`);
+      return {};
+    }
+  };
+
+  const trustCertificate = (nodeId: string, sha256?: string): Promise<NodeRecord> => {
+    const id = parseNodeId(nodeId);
+    const wanted = sha256 === undefined ? undefined : parseFingerprint(sha256);
+    return exclusive(async () => {
+      let record = inventory.get(id);
+      // A pin for a node not seen yet: its membership only (no probe), so nothing reaches it before the pin holds.
+      record ??= applyMember(await controller.getMember(networkId, id));
+      const seen = record.probe?.certificate ?? null;
+      const chosen = wanted ?? seen;
+      if (chosen === null) {
+        throw new InvalidInputError('E_NO_CERTIFICATE', `No TLS certificate was seen for node ${id} yet.`, {
+          hint: 'Give the SHA-256 fingerprint to pin (openssl x509 -noout -fingerprint -sha256), or wait for its first probe.',
+        });
+      }
+      const at = now();
+      const next: NodeRecord = {
+        ...record,
+        trustedCertificate: { sha256: chosen, since: at, how: 'person' },
+        history: [...record.history, { at, state: record.probe?.state ?? 'pending', detail: `TLS certificate SHA-256 ${chosen} trusted` }].slice(-HISTORY_LIMIT),
+      };
+      inventory.put(next);
+      inventory.save();
+      log(`node ${describeNode(next)}: TLS certificate SHA-256 ${chosen} trusted${record.trustedCertificate ? ` (was ${record.trustedCertificate.sha256})` : ''}`);
+      return next;
+    });
   };
 
   const sweepNow = (sweepOptions: { deep?: boolean } = {}): Promise<NodeRecord[]> =>
@@ -316,6 +374,7 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
       return record;
     },
     rename: (nodeId, name) => changeMember(nodeId, { name }),
+    trustCertificate,
     on(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -1,11 +1,12 @@
 /**
  * The authorization policy's bookkeeping: which nodes it owes an authorization, which it authorized and must
  * verify (auto-verify: Redis must answer within a bound, else the node is deauthorized again, as the original
- * orchestrator did). Decides; the monitor acts and reports. Persisted in the store (`nodePolicy.<networkId>`),
+ * orchestrator did; but a node whose Redis answers and wants a password, refuses ours, asks for it in plain text
+ * or changed its certificate is reported, never deauthorized). Decides; the monitor acts and reports. Persisted in the store (`nodePolicy.<networkId>`),
  * so a restart neither forgets a verification nor an authorization that failed and is being retried.
  */
 import * as v from 'valibot';
-import type { AuthorizationPolicy, MonitorEvent, NodeRecord } from '../../common/nodes.ts';
+import { isCredentialState, PROBE_STATE_WORDS, type AuthorizationPolicy, type MonitorEvent, type NodeRecord } from '../../common/nodes.ts';
 import type { KeyValueStore } from '../store/key-value-store.ts';
 import { describeNode } from './records.ts';
 
@@ -94,6 +95,13 @@ export function createPolicyEngine(store: KeyValueStore, networkId: string, poli
         } else if (node.probe?.state === 'ready') {
           verify.delete(nodeId);
           notes.push(`policy auto-verify: ${describeNode(node)} verified: ${node.probe.detail}`);
+        } else if (isCredentialState(node.probe?.state)) {
+          // core0's Redis is there; what is missing is a password or the person's trust. That is reported (the
+          // node-credential-problem event), never punished: deauthorizing would not fix it.
+          verify.delete(nodeId);
+          notes.push(
+            `policy auto-verify: ${describeNode(node)} answers as Redis but is ${PROBE_STATE_WORDS[node.probe!.state].label.toLowerCase()} (${node.probe!.detail}); reported, not deauthorized`,
+          );
         } else if (!node.authorized) {
           verify.delete(nodeId);
           notes.push(`policy auto-verify: ${describeNode(node)} was deauthorized by someone else before its Redis was verified`);

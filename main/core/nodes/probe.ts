@@ -3,12 +3,15 @@
  *
  * Plain first (core0 1.0), then TLS (core0 1.1+, self-signed certificate) when the plaintext PING was met the
  * way a TLS-only port meets it (closed, reset, or a TLS record). A password (core0's JWT) is sent only when
- * Redis asks for one. Everything happens within `timeoutMs` of the start; the deep check has its own bound.
+ * Redis asks for one, and never in clear: only over TLS whose certificate is the one trusted for the node (the
+ * first one seen, or a pin), or over plain text the person allowed for the network. A node whose certificate
+ * changed gets nothing at all. Everything happens within `timeoutMs` of the start; the deep check has its own
+ * bound and the same rules.
  */
 import { isIP, isIPv4 } from 'node:net';
 import type { ProbeResult, ProbeState } from '../../common/nodes.ts';
 import { core0Ping } from './core0-ping.ts';
-import { talkToRedis, wantsAuth, type DialogueOutcome } from './redis-dialogue.ts';
+import { normalizeFingerprint, talkToRedis, wantsAuth, type DialogueOutcome } from './redis-dialogue.ts';
 import type { SocketGauge } from './socket-gauge.ts';
 
 export const REDIS_PORT = 6379;
@@ -26,7 +29,12 @@ export interface ProbeOptions {
   deepTimeoutMs?: number | undefined;
   /** Sent (AUTH) when Redis asks for a password: core0 booted with `organization=` wants a JWT. */
   password?: string | undefined;
-  /** SHA-256 fingerprint of the node's TLS certificate, hex with or without colons; replaces "accept any". */
+  /** Send the password over plain text too. Default false: a plain-text Redis asking for one is `auth-plaintext`. */
+  allowPlaintextPassword?: boolean | undefined;
+  /**
+   * SHA-256 of the certificate trusted for this node, hex with or without colons (probeNode takes it from the
+   * target). Undefined: none yet, so the first one seen is used (trust on first use) and reported in `certificate`.
+   */
   pinnedFingerprint?: string | undefined;
   /** Bytes of a reply kept before the peer counts as "not Redis". Default 4096. */
   maxReplyBytes?: number | undefined;
@@ -40,6 +48,8 @@ export interface ProbeOptions {
 export interface ProbeTarget {
   authorized: boolean;
   ips: readonly string[];
+  /** SHA-256 of the TLS certificate trusted for this node (NodeRecord.trustedCertificate), if any. */
+  trustedCertificate?: string | null | undefined;
 }
 
 const UNREACHABLE_CODES = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EHOSTDOWN', 'EADDRNOTAVAIL', 'EAFNOSUPPORT']);
@@ -58,7 +68,7 @@ interface Finding {
   detail: string;
 }
 
-function fromReply(outcome: Extract<DialogueOutcome, { kind: 'answered' }>, tls: boolean): Finding {
+function fromReply(outcome: Extract<DialogueOutcome, { kind: 'answered' }>, tls: boolean, allowPlaintext: boolean): Finding {
   const { reply } = outcome;
   const over = tls ? 'over TLS' : 'in plain text';
   if ((reply.kind === 'simple' || reply.kind === 'bulk') && reply.value?.toUpperCase() === 'PONG') {
@@ -66,14 +76,23 @@ function fromReply(outcome: Extract<DialogueOutcome, { kind: 'answered' }>, tls:
     return { state: 'ready', tls, latencyMs, detail: `Redis answered PING ${over}${outcome.authenticated ? ' after AUTH' : ''} in ${latencyMs} ms` };
   }
   if (reply.kind === 'error' && wantsAuth(reply.value)) {
-    return { state: 'auth-required', tls, latencyMs: null, detail: `Redis wants a password (${over}): ${JSON.stringify(reply.value.slice(0, 120))}` };
+    const said = JSON.stringify(reply.value.slice(0, 120));
+    if (!tls && !allowPlaintext) {
+      return {
+        state: 'auth-plaintext',
+        tls,
+        latencyMs: null,
+        detail: `Redis asks for a password over an unencrypted connection (${said}); ${outcome.withheld ? 'the password was not sent' : 'no password is set, and none would be sent'} (plain text is not allowed for this network)`,
+      };
+    }
+    return { state: 'auth-required', tls, latencyMs: null, detail: `Redis wants a password (${over}) and none is set for this network: ${said}` };
   }
   // Redis, but not serving PING (LOADING, BUSY, an unknown-command proxy): it turned the request down.
   if (reply.kind === 'error') return { state: 'refused', tls, latencyMs: null, detail: `Redis refused PING ${over}: ${JSON.stringify(reply.value.slice(0, 120))}` };
   return { state: 'not-redis', tls: null, latencyMs: null, detail: `answered PING with an unexpected ${reply.kind} reply` };
 }
 
-function classify(outcome: DialogueOutcome, tls: boolean, options: { connectTimeoutMs: number; timeoutMs: number }): Finding {
+function classify(outcome: DialogueOutcome, tls: boolean, options: { connectTimeoutMs: number; timeoutMs: number; allowPlaintext: boolean; pinned: string | undefined }): Finding {
   const none = { tls: null, latencyMs: null };
   switch (outcome.kind) {
     case 'connect-error':
@@ -90,13 +109,18 @@ function classify(outcome: DialogueOutcome, tls: boolean, options: { connectTime
         detail: outcome.bytes === 0 ? `connected, but no answer to PING within ${options.timeoutMs} ms` : `only ${outcome.bytes} bytes of an answer within ${options.timeoutMs} ms`,
       };
     case 'answered':
-      return fromReply(outcome, tls);
+      return fromReply(outcome, tls, options.allowPlaintext);
     case 'password-refused':
-      return { state: 'auth-required', tls, latencyMs: null, detail: `the password was refused: ${JSON.stringify(outcome.message.slice(0, 120))}` };
+      return { state: 'auth-failed', tls, latencyMs: null, detail: `Redis refused the password (${tls ? 'sent over TLS' : 'sent in plain text, as allowed'}): ${JSON.stringify(outcome.message.slice(0, 120))}` };
     case 'not-resp':
       return { state: 'not-redis', ...none, detail: `answered, but not in Redis' protocol: ${outcome.reason}` };
     case 'fingerprint-mismatch':
-      return { state: 'not-redis', ...none, detail: `its TLS certificate (SHA-256 ${outcome.actual}) is not the pinned one; nothing was sent` };
+      return {
+        state: 'cert-changed',
+        tls: true,
+        latencyMs: null,
+        detail: `its TLS certificate changed: now SHA-256 ${outcome.actual}, trusted ${options.pinned ?? '(none)'}; nothing was sent`,
+      };
     case 'handshake-failed':
       return { state: 'not-redis', ...none, detail: `closed the connection on a plaintext PING, and the TLS handshake failed (${outcome.message})` };
     case 'closed-silently':
@@ -112,25 +136,43 @@ export async function probeRedis(address: string, options: ProbeOptions = {}): P
   const timeoutMs = options.timeoutMs ?? 3000;
   const maxReplyBytes = options.maxReplyBytes ?? 4096;
   const now = options.now ?? Date.now;
+  let certificate: string | null = null;
   const result = (finding: Finding, core0Version: string | null = null): ProbeResult => ({
     ...finding,
     address,
     port,
     core0Version,
     checkedAt: now(),
+    certificate,
   });
   if (isIP(address) === 0) return result({ state: 'unreachable', tls: null, latencyMs: null, detail: `${JSON.stringify(address)} is not an IP address` });
 
   const deadline = performance.now() + timeoutMs;
-  const attempt = (tls: boolean) =>
-    talkToRedis({ host: address, port, tls, connectTimeoutMs, deadline, maxReplyBytes, password: options.password, pinnedFingerprint: options.pinnedFingerprint, gauge: options.gauge });
+  const allowPlaintext = options.allowPlaintextPassword === true;
+  const pinned = options.pinnedFingerprint === undefined ? undefined : normalizeFingerprint(options.pinnedFingerprint);
+  const attempt = async (tls: boolean) => {
+    const report = await talkToRedis({
+      host: address,
+      port,
+      tls,
+      connectTimeoutMs,
+      deadline,
+      maxReplyBytes,
+      password: options.password,
+      allowPlaintextPassword: allowPlaintext,
+      pinnedFingerprint: pinned,
+      gauge: options.gauge,
+    });
+    certificate = report.certificate;
+    return report.outcome;
+  };
   let tls = false;
   let outcome = await attempt(false);
   if ((outcome.kind === 'closed-silently' || outcome.kind === 'tls-record') && deadline - performance.now() >= MIN_TLS_ATTEMPT_MS) {
     tls = true;
     outcome = await attempt(true);
   }
-  const finding = classify(outcome, tls, { connectTimeoutMs, timeoutMs });
+  const finding = classify(outcome, tls, { connectTimeoutMs, timeoutMs, allowPlaintext, pinned });
   if (!options.deep || finding.state !== 'ready') return result(finding);
 
   const deepTimeoutMs = options.deepTimeoutMs ?? 5000;
@@ -139,7 +181,8 @@ export async function probeRedis(address: string, options: ProbeOptions = {}): P
     port,
     tls,
     password: outcome.kind === 'answered' && outcome.authenticated ? options.password : undefined,
-    pinnedFingerprint: options.pinnedFingerprint,
+    // The deep check's own connection must present the certificate this probe trusted (pinned or first seen).
+    pinnedFingerprint: tls ? (pinned ?? certificate ?? undefined) : undefined,
     timeoutMs: deepTimeoutMs,
     maxReplyBytes: Math.max(maxReplyBytes, 64 * 1024),
     gauge: options.gauge,
@@ -149,7 +192,7 @@ export async function probeRedis(address: string, options: ProbeOptions = {}): P
 
 /** What membership alone says: `pending` (not authorized) or `no-address`; null when there is something to probe. */
 export function membershipFinding(target: ProbeTarget, options: Pick<ProbeOptions, 'port' | 'now'> = {}): ProbeResult | null {
-  const base = { address: null, port: options.port ?? REDIS_PORT, tls: null, latencyMs: null, core0Version: null, checkedAt: (options.now ?? Date.now)() };
+  const base = { address: null, port: options.port ?? REDIS_PORT, tls: null, latencyMs: null, core0Version: null, checkedAt: (options.now ?? Date.now)(), certificate: null };
   if (!target.authorized) return { ...base, state: 'pending', detail: 'not authorized on the network' };
   if (probeAddress(target) === null) return { ...base, state: 'no-address', detail: 'authorized; waiting for ZeroTier to assign an address' };
   return null;
@@ -157,5 +200,6 @@ export function membershipFinding(target: ProbeTarget, options: Pick<ProbeOption
 
 /** Probe a node: membership first, then its Redis. */
 export async function probeNode(target: ProbeTarget, options: ProbeOptions = {}): Promise<ProbeResult> {
-  return membershipFinding(target, options) ?? probeRedis(probeAddress(target) ?? '', options);
+  const pinnedFingerprint = target.trustedCertificate ?? options.pinnedFingerprint;
+  return membershipFinding(target, options) ?? probeRedis(probeAddress(target) ?? '', { ...options, pinnedFingerprint });
 }

@@ -1,6 +1,6 @@
 /** Building a node's record from what ZeroTier says about it and what its probe found. */
 import { isIPv4 } from 'node:net';
-import type { NodeHistoryEntry, NodeRecord, ProbeResult, VmHint } from '../../common/nodes.ts';
+import type { NodeHistoryEntry, NodeRecord, ProbeResult, TrustedCertificate, VmHint } from '../../common/nodes.ts';
 import type { Member } from '../zerotier/types.ts';
 
 /** Entries kept per node; older ones are dropped. */
@@ -30,7 +30,17 @@ export function nextRecord(prev: NodeRecord | undefined, member: Member, probe: 
     probe,
     history: added.length === 0 && prev ? prev.history : [...(prev?.history ?? []), ...added].slice(-HISTORY_LIMIT),
     vmHint: prev?.vmHint ?? vmHint,
+    trustedCertificate: prev?.trustedCertificate ?? firstSeenCertificate(probe, at),
   };
+}
+
+/**
+ * Trust on first use: the certificate of the first TLS connection on which Redis answered (ready or asking for a
+ * password) becomes the one trusted for the node. Later probes must see the same one (else `cert-changed`).
+ */
+function firstSeenCertificate(probe: ProbeResult | null, at: number): TrustedCertificate | null {
+  if (!probe || probe.tls !== true || !probe.certificate || probe.state === 'cert-changed') return null;
+  return { sha256: probe.certificate, since: at, how: 'first-use' };
 }
 
 /** How a record is named in messages: its id, and its name when it has one. */

@@ -1,6 +1,7 @@
 /**
- * One connection to a node's Redis port, plain or TLS, that sends PING (AUTH first when Redis asks for it and a
- * password is configured) and reports what happened, without trusting the peer: a connect deadline, a total
+ * One connection to a node's Redis port, plain or TLS, that sends PING (then AUTH and PING again when Redis asks
+ * for a password, one is configured and the connection is one a password may cross: TLS whose certificate passed
+ * the trust check, or plain text the person allowed) and reports what happened, without trusting the peer: a connect deadline, a total
  * deadline, and a cap on the bytes kept. Whatever the peer does (drip-feeds bytes, sends an endless bulk reply,
  * garbage, or nothing), the socket is destroyed by the deadline and at most `maxReplyBytes` (+ one read) are held.
  *
@@ -22,9 +23,18 @@ export interface DialogueOptions {
   deadline: number;
   maxReplyBytes: number;
   password: string | undefined;
-  /** SHA-256 of the certificate, hex (colons optional); checked before anything is sent. */
+  /** Send the password over plain text too (the person allowed it for this network). Default: never. */
+  allowPlaintextPassword?: boolean | undefined;
+  /** SHA-256 of the certificate trusted for this node, hex (colons optional); checked before anything is sent. */
   pinnedFingerprint: string | undefined;
   gauge: SocketGauge | undefined;
+}
+
+/** What one connection learned, and the certificate the peer presented (TLS, once the handshake completed). */
+export interface DialogueReport {
+  outcome: DialogueOutcome;
+  /** SHA-256 of the peer's certificate, lower-case hex; null without a completed TLS handshake. */
+  certificate: string | null;
 }
 
 /** What one connection learned. */
@@ -37,8 +47,11 @@ export type DialogueOutcome =
   | { kind: 'tls-record' }
   | { kind: 'handshake-failed'; message: string }
   | { kind: 'fingerprint-mismatch'; actual: string }
-  /** The answer to PING (after AUTH, when `authenticated`). */
-  | { kind: 'answered'; reply: RespReply; latencyMs: number; authenticated: boolean }
+  /**
+   * The answer to PING (after AUTH, when `authenticated`). `withheld`: Redis asked for a password and one is
+   * configured, but this is plain text the person did not allow, so nothing was sent.
+   */
+  | { kind: 'answered'; reply: RespReply; latencyMs: number; authenticated: boolean; withheld: boolean }
   | { kind: 'password-refused'; message: string }
   | { kind: 'not-resp'; reason: string }
   /** The deadline passed with no complete answer (`bytes` of one received). */
@@ -57,11 +70,18 @@ export function normalizeFingerprint(value: string): string {
   return value.replace(/[^0-9a-f]/gi, '').toLowerCase();
 }
 
-export function talkToRedis(options: DialogueOptions): Promise<DialogueOutcome> {
-  return new Promise((resolve) => {
+/** SHA-256 of a TLS peer's certificate, lower-case hex without colons ('' when it presented none). */
+export function peerFingerprint(socket: TLSSocket): string {
+  return normalizeFingerprint(socket.getPeerCertificate().fingerprint256 ?? '');
+}
+
+export function talkToRedis(options: DialogueOptions): Promise<DialogueReport> {
+  return new Promise((done) => {
+    let certificate: string | null = null;
+    const resolve = (outcome: DialogueOutcome) => done({ outcome, certificate });
     const { host, port, gauge } = options;
     const socket: Socket | TLSSocket = options.tls
-      ? // No CA check: core0's certificate is self-signed. A pinned fingerprint is checked below instead.
+      ? // No CA check: core0's certificate is self-signed. The certificate trusted for the node is checked below.
         connectTls({ host, port, rejectUnauthorized: false })
       : connectTcp({ host, port });
     gauge?.opened();
@@ -111,10 +131,10 @@ export function talkToRedis(options: DialogueOptions): Promise<DialogueOutcome> 
     });
     socket.once('secureConnect', () => {
       secured = true;
-      const tlsSocket = socket as TLSSocket;
-      if (options.pinnedFingerprint !== undefined) {
-        const actual = normalizeFingerprint(tlsSocket.getPeerCertificate().fingerprint256 ?? '');
-        if (actual !== normalizeFingerprint(options.pinnedFingerprint)) return finish({ kind: 'fingerprint-mismatch', actual });
+      const actual = peerFingerprint(socket as TLSSocket);
+      certificate = actual || null;
+      if (options.pinnedFingerprint !== undefined && actual !== normalizeFingerprint(options.pinnedFingerprint)) {
+        return finish({ kind: 'fingerprint-mismatch', actual });
       }
       expecting.push('ping');
       send(PING);
@@ -136,13 +156,16 @@ export function talkToRedis(options: DialogueOptions): Promise<DialogueOutcome> 
           continue;
         }
         if (expected === undefined) return finish({ kind: 'not-resp', reason: `an answer before the question: ${preview(received)}` });
-        if (reply.kind === 'error' && wantsAuth(reply.value) && options.password !== undefined && !authSent) {
+        const askedForPassword = reply.kind === 'error' && wantsAuth(reply.value) && options.password !== undefined && !authSent;
+        // Never in clear: over plain text the password goes only where the person allowed it.
+        const mayCross = options.tls || options.allowPlaintextPassword === true;
+        if (askedForPassword && mayCross) {
           authSent = true;
           expecting.push('auth', 'ping');
-          send(encodeCommand('AUTH', options.password), PING);
+          send(encodeCommand('AUTH', options.password!), PING);
           continue;
         }
-        return finish({ kind: 'answered', reply, latencyMs: performance.now() - pingSentAt, authenticated: authSent });
+        return finish({ kind: 'answered', reply, latencyMs: performance.now() - pingSentAt, authenticated: authSent, withheld: askedForPassword });
       }
       if (received.length > options.maxReplyBytes) {
         finish({ kind: 'not-resp', reason: `more than ${options.maxReplyBytes} bytes without a complete reply, starting ${preview(received)}` });

@@ -1,5 +1,5 @@
 /** The events one record change means, in the order a person would tell the story. */
-import type { MonitorEvent, NodeRecord } from '../../common/nodes.ts';
+import { isCredentialState, type MonitorEvent, type NodeRecord } from '../../common/nodes.ts';
 import { probeAddress } from './probe.ts';
 
 /** Asking to join: not authorized, and heard from recently. */
@@ -30,5 +30,7 @@ export function transitions(prev: NodeRecord | undefined, next: NodeRecord, at: 
   if (isReady && !wasReady) events.push({ type: 'node-ready', at, node });
   if (prev?.online && !next.online) events.push({ type: 'node-lost', at, node });
   if (wasReady && !isReady) events.push({ type: 'node-degraded', at, node });
+  const problem = next.probe?.state;
+  if (isCredentialState(problem) && prev?.probe?.state !== problem) events.push({ type: 'node-credential-problem', at, node });
   return events;
 }

@@ -1,5 +1,6 @@
 /** Monitor events as sentences, for the activity list. Sweeps are routine and not listed. */
 import type { MonitorEvent } from '../../../../main/common/ipc.ts';
+import { PROBE_STATE_WORDS } from '../../../../main/common/nodes.ts';
 
 export function activityWords(event: MonitorEvent): string | null {
   const name = 'node' in event ? event.node.name || event.node.nodeId : '';
@@ -14,6 +15,10 @@ export function activityWords(event: MonitorEvent): string | null {
       return `${name} is ready: core0's Redis answers`;
     case 'node-degraded':
       return `${name} stopped answering (${event.node.probe?.detail ?? 'no answer'})`;
+    case 'node-credential-problem': {
+      const state = event.node.probe?.state ?? 'auth-required';
+      return `${name}: ${PROBE_STATE_WORDS[state].label.toLowerCase()} (${event.node.probe?.detail ?? ''})`;
+    }
     case 'node-lost':
       return `${name} went offline`;
     case 'node-back':

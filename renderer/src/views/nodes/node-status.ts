@@ -3,6 +3,7 @@
  * `tone` only picks the colour and icon that go with the words.
  */
 import type { NodeRecord, ProbeState } from '../../../../main/common/ipc.ts';
+import { PROBE_STATE_WORDS } from '../../../../main/common/nodes.ts';
 import { latency } from '../../data/format.ts';
 
 export type Tone = 'ok' | 'wait' | 'warn' | 'bad' | 'off';
@@ -14,16 +15,24 @@ export interface StatusWords {
   detail: string;
 }
 
-const PROBE_WORDS: Record<ProbeState, { label: string; tone: Tone; explain: string }> = {
-  ready: { label: 'Ready', tone: 'ok', explain: "core0's Redis answers." },
-  'auth-required': { label: 'Needs password', tone: 'warn', explain: 'Redis answers but wants a password: core0 was booted with organization= (a JWT).' },
-  refused: { label: 'Refused', tone: 'bad', explain: 'Nothing listens on the Redis port yet: core0 may still be starting.' },
-  timeout: { label: 'No answer', tone: 'bad', explain: 'The address did not answer in time: the node may be down, or a firewall drops the traffic.' },
-  'not-redis': { label: 'Not Redis', tone: 'bad', explain: 'Something answered on the port, but not Redis.' },
-  unreachable: { label: 'Unreachable', tone: 'bad', explain: 'No route to the address: is this machine on the network?' },
-  'no-address': { label: 'Waiting for address', tone: 'wait', explain: 'Authorized; ZeroTier has not assigned an address yet (usually 15-20 s).' },
-  pending: { label: 'Waiting for authorization', tone: 'wait', explain: 'The node asked to join: authorize it to give it an address.' },
+/** The words are the shared vocabulary (main/common/nodes.ts); only the tone is the dashboard's. */
+const TONES: Record<ProbeState, Tone> = {
+  ready: 'ok',
+  'auth-required': 'warn',
+  'auth-failed': 'warn',
+  'auth-plaintext': 'warn',
+  'cert-changed': 'bad',
+  refused: 'bad',
+  timeout: 'bad',
+  'not-redis': 'bad',
+  unreachable: 'bad',
+  'no-address': 'wait',
+  pending: 'wait',
 };
+
+const PROBE_WORDS = Object.fromEntries(
+  Object.entries(PROBE_STATE_WORDS).map(([state, words]) => [state, { ...words, tone: TONES[state as ProbeState] }]),
+) as Record<ProbeState, { label: string; tone: Tone; explain: string }>;
 
 export const ICONS: Record<Tone, string> = { ok: '●', wait: '◔', warn: '▲', bad: '✕', off: '○' };
 
