@@ -26,7 +26,7 @@ const ProbeSchema = v.object({
   detail: v.string(),
   checkedAt: v.number(),
   // Added with trust on first use: older records have none.
-  certificate: v.optional(v.nullable(v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/))), null),
+  certificate: v.optional(v.nullable(v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)))),
 });
 
 const NodeRecordSchema = v.object({
@@ -53,7 +53,6 @@ const NodeRecordSchema = v.object({
   vmHint: v.nullable(v.object({ vm: v.string(), hypervisor: v.string(), startedAt: v.number() })),
   trustedCertificate: v.optional(
     v.nullable(v.object({ sha256: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)), since: v.number(), how: v.picklist(['first-use', 'person']) })),
-    null,
   ),
 });
 
