@@ -18,19 +18,19 @@ const IDLE_MS = Number(process.env.G8BOOT_BENCH_IDLE_MS ?? 60_000);
 const NWID = 'd569b5a47421c8b7';
 const PORT = 20000 + Math.floor(Math.random() * 20000);
 const serverModule = new URL('../main/core/zerotier/simulator/server.ts', import.meta.url).pathname;
-const core0Module = new URL('../main/app/service/demo-core0.ts', import.meta.url).pathname;
+const core0Module = new URL('../main/core/zerotier/simulator/core0-stand-in.ts', import.meta.url).pathname;
 
 const home = await mkdtemp(join(tmpdir(), 'g8boot-app-bench-'));
 const script = `
   import { startSimulator } from ${JSON.stringify(serverModule)};
-  import { startDemoCore0 } from ${JSON.stringify(core0Module)};
+  import { answerForMembers } from ${JSON.stringify(core0Module)};
   const sim = await startSimulator({ addressDelayMs: 0, recordBodies: false, networks: [{ id: '${NWID}', subnet: '127.97.0.0/16' }] });
   await sim.writeZeroTierHome(${JSON.stringify(join(home, 'zt'))});
   for (let i = 0; i < 1000; i++) {
     const node = sim.addNode({ authorized: i < 700, name: 'g8os-' + i });
     if (i >= 900) sim.setOnline(node, false, { lastSeenAgoMs: 3_600_000 });
   }
-  const core0 = await startDemoCore0({ simulator: sim, networkId: '${NWID}', port: ${PORT} });
+  const core0 = answerForMembers({ simulator: sim, networkId: '${NWID}', port: ${PORT} });
   while (core0.addresses().length < 700) await new Promise((r) => setTimeout(r, 100));
   console.log(JSON.stringify({ url: sim.centralBase, token: sim.token }));
   process.stdin.resume();

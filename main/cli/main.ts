@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, InvalidInputError } from '../common/errors.ts';
 import { reportError } from './output.ts';
+import { registerDemoCommand } from './commands/demo.ts';
 import { registerIsoCommands } from './commands/iso.ts';
 import { registerToolchainCommands } from './commands/toolchain.ts';
 import { registerZerotierCommands } from './commands/zt.ts';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
       'after',
       '\nExit codes: 0 ok, 1 failure, 2 bad input (nothing was changed), 3 missing component (toolchain, hypervisor, ZeroTier), 130 interrupted.',
     );
+  registerDemoCommand(program);
   registerIsoCommands(program);
   registerZerotierCommands(program);
   registerNodeCommands(program);

@@ -1,24 +1,48 @@
 /**
  * How the CLI talks to people and scripts: data on stdout (JSON with --json), messages and progress on
  * stderr, errors as one line plus a hint (or a JSON object with --json), and the exit code from the error.
+ *
+ * Every printer here makes text terminal-safe (common/terminal-text.ts): much of what the CLI prints came from
+ * the network (member names, versions, API messages, User-Agents), and none of it may act on the terminal.
+ * Commands print through these functions, never with process.stdout.write directly.
  */
 import { ExitCode, G8bootError, serializeError } from '../common/errors.ts';
+import { terminalSafe, terminalSafeJson, terminalSafeLines } from '../common/terminal-text.ts';
 
 export interface OutputOptions {
   json?: boolean | undefined;
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${terminalSafeJson(JSON.stringify(value, null, 2))}\n`);
+}
+
+/** One JSON value on one line (streams of events). */
+export function printJsonLine(value: unknown): void {
+  process.stdout.write(`${terminalSafeJson(JSON.stringify(value))}\n`);
+}
+
+/** Data for stdout, one or more lines (line breaks kept, every other control escaped). */
+export function print(text: string): void {
+  process.stdout.write(`${terminalSafeLines(text)}\n`);
+}
+
+/**
+ * A document for stdout (an export): byte for byte when stdout is a file or a pipe, with controls escaped when
+ * it is a terminal.
+ */
+export function printDocument(text: string): void {
+  process.stdout.write(process.stdout.isTTY ? terminalSafeLines(text) : text);
 }
 
 /** A message for the person at the terminal (stderr, so stdout stays clean for data). */
 export function say(message: string): void {
-  process.stderr.write(`${message}\n`);
+  process.stderr.write(`${terminalSafeLines(message)}\n`);
 }
 
 /** Print a left-aligned table; columns are sized to their widest cell. */
-export function printTable(headers: readonly string[], rows: readonly (readonly string[])[]): void {
+export function printTable(headers: readonly string[], rawRows: readonly (readonly string[])[]): void {
+  const rows = rawRows.map((row) => row.map(terminalSafe));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
   process.stdout.write(`${[line(headers), ...rows.map(line)].join('\n')}\n`);
@@ -28,14 +52,14 @@ export function printTable(headers: readonly string[], rows: readonly (readonly 
 export function reportError(error: unknown, options: OutputOptions = {}): number {
   const exitCode = error instanceof G8bootError ? error.exitCode : ExitCode.failure;
   if (options.json) {
-    process.stderr.write(`${JSON.stringify({ error: serializeError(error) })}\n`);
+    process.stderr.write(`${terminalSafeJson(JSON.stringify({ error: serializeError(error) }))}\n`);
   } else if (error instanceof G8bootError) {
-    process.stderr.write(`g8boot: ${error.message}\n`);
-    if (error.hint) process.stderr.write(`  hint: ${error.hint}\n`);
+    say(`g8boot: ${error.message}`);
+    if (error.hint) say(`  hint: ${error.hint}`);
   } else {
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`g8boot: unexpected error: ${message}\n`);
-    if (process.env.G8BOOT_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    say(`g8boot: unexpected error: ${message}`);
+    if (process.env.G8BOOT_DEBUG && error instanceof Error && error.stack) say(error.stack);
   }
   return exitCode;
 }

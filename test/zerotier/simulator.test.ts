@@ -160,7 +160,7 @@ describe('HTTP surface', () => {
 
 describe('demo mode', () => {
   test('a scripted population and the environment that points the CLI at it; stop() cleans up', async () => {
-    const demo = await startDemo({ joinEveryMs: 30, flapEveryMs: 1000, maxNodes: 6, simulator: { addressDelayMs: 0 } });
+    const demo = await startDemo({ joinEveryMs: 30, flapEveryMs: 1000, maxNodes: 6, redisPort: { preferred: 0 }, simulator: { addressDelayMs: 0 } });
     try {
       expect(demo.env).toEqual({ ZEROTIER_CENTRAL_URL: demo.simulator.centralBase, ZEROTIER_CENTRAL_TOKEN: demo.simulator.token, ZEROTIER_HOME: demo.home });
       expect(await readFile(join(demo.home, 'zerotier-one.port'), 'utf8')).toBe(String(demo.simulator.port));

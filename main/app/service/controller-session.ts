@@ -5,10 +5,9 @@
  */
 import { CENTRAL_DEFAULT_URL, checkCentralToken, createCentralController, parseCentralUrl } from '../../core/zerotier/central.ts';
 import { createController, type Controller, type DiscoveryOptions } from '../../core/zerotier/index.ts';
-import { startDemo, type Demo } from '../../core/zerotier/simulator/demo.ts';
+import { startDemo } from '../../core/zerotier/simulator/demo.ts';
 import type { ControllerKindView, ControllerSetup } from '../../common/ipc.ts';
 import type { StoredController } from '../settings/schema.ts';
-import { startDemoCore0, type DemoCore0 } from './demo-core0.ts';
 
 export interface ControllerSession {
   kind: ControllerKindView;
@@ -25,13 +24,6 @@ export interface SessionContext {
   /** Demo nodes answer Redis PING on this port (the monitor probes it). */
   redisPort: number;
 }
-
-/**
- * Demo nodes get loopback addresses from this pool, so probing them never sends a packet off this machine, and
- * each answers like core0 on its address where the OS lets g8boot listen there (all of 127/8 on Linux and
- * Windows; only 127.0.0.1 on macOS, where the other demo nodes stay "unreachable").
- */
-export const DEMO_SUBNET = '127.86.0.0/24';
 
 export async function openControllerSession(setup: ControllerSetup, context: SessionContext): Promise<ControllerSession> {
   const localService: DiscoveryOptions = { env: context.env };
@@ -53,32 +45,26 @@ export async function openControllerSession(setup: ControllerSetup, context: Ses
   }
 }
 
+/**
+ * Demo mode: the same demo network as `g8boot demo` (core/zerotier/simulator/demo.ts), in this process. Its core0
+ * stand-ins answer on the port the monitor probes (the settings' Redis port).
+ */
 async function openDemoSession(context: SessionContext): Promise<ControllerSession> {
-  const demo: Demo = await startDemo({
-    simulator: {
-      networks: [{ id: 'd569b5a47421c8b7', name: 'g8boot-demo', description: 'g8boot demo network', subnet: DEMO_SUBNET, pool: { start: '127.86.0.10', end: '127.86.0.250' } }],
-      addressDelayMs: 3000,
-    },
-  });
-  let core0: DemoCore0 | undefined;
-  let controller: Controller | undefined;
+  const demo = await startDemo({ redisPort: context.redisPort });
+  let controller: Controller;
   try {
-    core0 = await startDemoCore0({ simulator: demo.simulator, networkId: demo.networkId, port: context.redisPort });
     controller = createCentralController({ baseUrl: demo.simulator.centralBase, token: demo.simulator.token });
   } catch (error) {
-    await core0?.close();
     await demo.stop();
     throw error;
   }
-  const closing = controller;
   return {
     kind: 'demo',
     controller,
     localService: { env: { ...context.env, ZEROTIER_HOME: demo.home }, ztHome: demo.home },
     defaultNetworkId: demo.networkId,
     async close() {
-      await closing.close();
-      await core0?.close();
+      await controller.close();
       await demo.stop();
     },
   };

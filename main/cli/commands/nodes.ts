@@ -23,7 +23,7 @@ import {
 import { parseFingerprint, parseIntInRange, parseNetworkId, parseNodeId, quote } from '../../common/validate.ts';
 import { writeFileAtomic } from '../../core/atomic-file.ts';
 import type { MonitorProbeOptions, NodeMonitor, RedisCredentials } from '../../core/nodes/index.ts';
-import { printJson, printTable, say } from '../output.ts';
+import { print, printDocument, printJson, printJsonLine, printTable, say } from '../output.ts';
 import { untilStopSignal } from '../stop-signal.ts';
 import { withController, withControllerOptions, type ControllerOptions } from './zt.ts';
 
@@ -293,7 +293,7 @@ export function registerNodeCommands(program: Command): void {
         if (event.type === 'monitor-stale') say(describeEvent(event));
         if (event.type !== 'sweep') return;
         const nodes = monitor.nodes();
-        if (flags.json) return void process.stdout.write(`${JSON.stringify(nodes.map(nodeSummary))}\n`);
+        if (flags.json) return printJsonLine(nodes.map(nodeSummary));
         // Home and clear, then the table: a live view that keeps no state about what is on the screen.
         if (live) process.stdout.write('\x1b[H\x1b[2J');
         printNodes(nodes);
@@ -322,8 +322,8 @@ export function registerNodeCommands(program: Command): void {
     const verifyWithinMs = parseDuration(flags.verifyWithin, '--verify-within', 'minutes', 0.1, 1440);
     await withMonitor(networkArg, flags, { deep: flags.deep, intervalMs, policy, verifyWithinMs }, async (monitor) => {
       monitor.on((event) => {
-        if (flags.json) process.stdout.write(`${JSON.stringify(event)}\n`);
-        else process.stdout.write(`${describeEvent(event)}\n`);
+        if (flags.json) printJsonLine(event);
+        else print(describeEvent(event));
       });
       const { networkId } = monitor.status();
       say(`g8boot: watching ${networkId}, policy ${policy}, every ${intervalMs / 1000} s. Ctrl+C to stop.`);
@@ -362,7 +362,7 @@ export function registerNodeCommands(program: Command): void {
     }
     const selected = states ? nodes.filter((n) => n.probe !== null && states.has(n.probe.state)) : nodes;
     const text = exportNodes(selected, format);
-    if (outputPath === undefined) return void process.stdout.write(text);
+    if (outputPath === undefined) return printDocument(text);
     await writeOutput(outputPath, text);
     say(`Exported ${selected.length} node${selected.length === 1 ? '' : 's'} of ${networkId} to ${flags.output} (${format}).`);
   });

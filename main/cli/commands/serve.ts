@@ -3,7 +3,7 @@
  */
 import type { Command } from 'commander';
 import { isLoopbackHost, parseListenAddress } from '../../common/validate.ts';
-import { printJson, printTable, say } from '../output.ts';
+import { printJson, printJsonLine, printTable, say } from '../output.ts';
 import { startProgress } from '../progress.ts';
 import { untilStopSignal } from '../stop-signal.ts';
 
@@ -64,7 +64,7 @@ export function registerServeCommands(program: Command): void {
 
       service.events.on('boot', (e) => {
         if (opts.quiet) return;
-        if (opts.json) process.stdout.write(`${JSON.stringify(e)}\n`);
+        if (opts.json) printJsonLine(e);
         else say(`${new Date(e.time).toISOString()} ${e.remote} ${e.route} ${e.networkId === undefined ? '-' : (e.networkId ?? '0')} ${e.status} ${e.userAgent || '-'}`);
       });
       service.events.on('failure', (error) => say(`error while answering a request: ${(error as Error).message ?? error}`));

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Option, type Command } from 'commander';
 import { ExitCode, G8bootError, serializeError } from '../../common/errors.ts';
-import { printJson, printTable, say } from '../output.ts';
+import { print, printJson, printTable, say } from '../output.ts';
 import { startProgress, type Progress } from '../progress.ts';
 import type { FetchProgress, ToolchainManifest } from '../../core/boot/toolchain/index.ts';
 // Constants only (no dependencies): the fetcher itself is imported when a command runs.
@@ -99,11 +99,11 @@ export function registerToolchainCommands(program: Command): void {
         if (!status.ok) process.exitCode = ExitCode.missingDependency;
         return;
       }
-      process.stdout.write(`iPXE toolchain: ${status.dir}\n`);
+      print(`iPXE toolchain: ${status.dir}`);
       if (manifest) {
-        process.stdout.write(`From Debian ${manifest.suite} at ${manifest.mirror}\n\n`);
+        print(`From Debian ${manifest.suite} at ${manifest.mirror}\n`);
         printTable(['PACKAGE', 'VERSION'], manifest.packages.map((p) => [p.name, p.version]));
-        process.stdout.write('\n');
+        print('');
         printTable(['FILE', 'STATUS'], status.files.map((f) => [f.file, f.ok ? 'ok' : (f.problem ?? 'damaged')]));
       }
       if (status.error) throw status.error;

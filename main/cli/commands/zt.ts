@@ -1,6 +1,6 @@
 /**
  * ZeroTier commands: this machine's node (`zt status|join|leave`), a controller's networks and members
- * (`zt networks|members`, `authorize`, `deauthorize`, `zt create-network`) and the simulator (`demo`).
+ * (`zt networks|members`, `authorize`, `deauthorize`, `zt create-network`). The demo network is commands/demo.ts.
  *
  * Controller commands take `--controller central|local` (default central when a Central token is configured).
  * Tokens come from ZEROTIER_CENTRAL_TOKEN or `--central-token-file`, never from a flag: the process list shows
@@ -8,10 +8,9 @@
  */
 import type { Command } from 'commander';
 import { G8bootError, InvalidInputError } from '../../common/errors.ts';
-import { isLoopbackHost, parseIntInRange, parseListenAddress, parseNetworkId, parseNodeId, quote } from '../../common/validate.ts';
+import { parseIntInRange, parseNetworkId, parseNodeId } from '../../common/validate.ts';
 import type { Controller, ControllerFlags, JoinedNetwork, Member, Network } from '../../core/zerotier/index.ts';
-import { printJson, printTable, say } from '../output.ts';
-import { untilStopSignal } from '../stop-signal.ts';
+import { print, printJson, printTable, say } from '../output.ts';
 
 interface JsonOption {
   json?: boolean;
@@ -141,17 +140,6 @@ async function setAuthorization(
   });
 }
 
-/** `--listen 127.0.0.1:PORT` or `PORT`: loopback only, since the demo's tokens are printed for anyone to use. */
-function parseDemoListen(input: string): { host: string; port: number } {
-  const listen = parseListenAddress(input, '--listen');
-  if (!isLoopbackHost(listen.host)) {
-    throw new InvalidInputError('E_INVALID_LISTEN', `Invalid --listen ${quote(input)}.`, {
-      hint: 'Give a loopback address and port, e.g. 127.0.0.1:9994 (the demo prints its tokens, so it only listens on this machine).',
-    });
-  }
-  return listen;
-}
-
 export function registerZerotierCommands(program: Command): void {
   const zt = program.command('zt').description("ZeroTier: this machine's node, and the networks and members of a controller");
 
@@ -161,9 +149,7 @@ export function registerZerotierCommands(program: Command): void {
     try {
       const [node, networks] = await Promise.all([service.status(), service.listNetworks()]);
       if (options.json) return printJson({ node: { ...node, url: service.location.url }, networks });
-      process.stdout.write(
-        `Node ${node.address}  ${node.online ? 'online' : 'OFFLINE'}  ZeroTier ${node.version}${node.tcpFallbackActive ? '  (relaying over TCP)' : ''}  ${service.location.url}\n`,
-      );
+      print(`Node ${node.address}  ${node.online ? 'online' : 'OFFLINE'}  ZeroTier ${node.version}${node.tcpFallbackActive ? '  (relaying over TCP)' : ''}  ${service.location.url}`);
       if (networks.length === 0) return say('No network joined; join one with `g8boot zt join <nwid>`.');
       printTable(['NETWORK', 'NAME', 'STATUS', 'ADDRESSES', 'DEVICE'], joinedRows(networks, describeJoinStatus));
     } finally {
@@ -190,7 +176,7 @@ export function registerZerotierCommands(program: Command): void {
       }
       if (options.json) return printJson(network);
       const addresses = network.assignedAddresses.length ? ` (${network.assignedAddresses.join(', ')})` : '';
-      process.stdout.write(`Joined ${nwid}: ${describeJoinStatus(network)}${addresses}\n`);
+      print(`Joined ${nwid}: ${describeJoinStatus(network)}${addresses}`);
     } finally {
       await service.close();
     }
@@ -204,7 +190,7 @@ export function registerZerotierCommands(program: Command): void {
       try {
         await service.leave(nwid);
         if (options.json) return printJson({ left: nwid });
-        process.stdout.write(`Left ${nwid}.\n`);
+        print(`Left ${nwid}.`);
       } finally {
         await service.close();
       }
@@ -245,7 +231,7 @@ export function registerZerotierCommands(program: Command): void {
     try {
       const network = await controller.createNetwork({ name: options.name, subnet: options.subnet });
       if (options.json) return printJson(network);
-      process.stdout.write(`Created ${network.id} (${network.name}).\n`);
+      print(`Created ${network.id} (${network.name}).`);
       say(`Join it with \`g8boot zt join ${network.id}\`, or boot G8OS nodes with it.`);
     } finally {
       await controller.close();
@@ -270,20 +256,4 @@ export function registerZerotierCommands(program: Command): void {
       .argument('<nwid>', 'network id (16 hex digits)')
       .argument('<nodeIds...>', 'node ids (10 hex digits each)'),
   ).action((networkArg: string, nodeArgs: string[], options: ControllerOptions) => setAuthorization(networkArg, nodeArgs, false, options));
-
-  program
-    .command('demo')
-    .description('run a ZeroTier simulator (Central, this machine\'s service and a controller) with a scripted population')
-    .option('--listen <address>', 'loopback address and port to listen on, e.g. 127.0.0.1:9994 (default: a free port)')
-    .action(async (options: { listen?: string }) => {
-      const listen = options.listen === undefined ? undefined : parseDemoListen(options.listen);
-      const { startDemo } = await import('../../core/zerotier/simulator/demo.ts');
-      const demo = await startDemo({ host: listen?.host, port: listen?.port });
-      say(`g8boot demo: ZeroTier simulator on ${demo.simulator.url}, network ${demo.networkId}. Point the CLI at it in another shell:`);
-      for (const [name, value] of Object.entries(demo.env)) process.stdout.write(`export ${name}=${value}\n`);
-      say(`Then try \`g8boot zt members ${demo.networkId}\`, \`g8boot authorize ${demo.networkId} --all-waiting\`, \`g8boot zt join ${demo.networkId} --wait\`.`);
-      say('A new node asks to join every ~20 s. Press Ctrl+C to stop.');
-      await untilStopSignal();
-      await demo.stop();
-    });
 }

@@ -1,0 +1,236 @@
+/**
+ * Stand-ins for core0's Redis on loopback addresses, for the demo network and benchmarks: something answers on
+ * <address>:<port> the way core0 does, so g8boot's probes see nodes become ready without any G8OS machine. It
+ * speaks just enough RESP for a probe: PING → PONG, AUTH, and core0's command protocol for `core.ping` (RPUSH
+ * onto core:default, the result on result:<id>, FIELD-NOTES §2).
+ *
+ * Each address has a role, so a script can show every state a person meets:
+ * - `core0`: answers like core0 (ready);
+ * - `password`: core0 booted with `organization=`: NOAUTH until AUTH with the password (auth-required);
+ * - `silent`: accepts connections and never answers (timeout), like a hung or overloaded node;
+ * - `absent`: nothing listens (refused), like a node whose core0 has not started.
+ *
+ * Only loopback addresses are ever bound (anything else is refused): the demo must never touch a real network.
+ */
+import { createServer, isIPv4, type Server, type Socket } from 'node:net';
+import { isLoopbackHost } from '../../../common/validate.ts';
+import type { Simulator } from './server.ts';
+
+export type Core0Role = 'core0' | 'password' | 'silent' | 'absent';
+
+export const CORE0_STAND_IN_VERSION = 'PONG 1.2.0-demo';
+
+export interface Core0StandIns {
+  readonly port: number;
+  /**
+   * Answer on `address` as `role` from now on (an existing listener switches role at once). Resolves to false
+   * when the OS does not let us listen there (macOS has only 127.0.0.1; a real Redis may own the port).
+   */
+  serve(address: string, role: Core0Role): Promise<boolean>;
+  role(address: string): Core0Role | undefined;
+  /** Addresses listened on now. */
+  addresses(): string[];
+  close(): Promise<void>;
+}
+
+export interface Core0StandInOptions {
+  port: number;
+  /** What `password` nodes accept with AUTH. */
+  password?: string | undefined;
+}
+
+export function createCore0StandIns(options: Core0StandInOptions): Core0StandIns {
+  const roles = new Map<string, Core0Role>();
+  const servers = new Map<string, Server>();
+  const sockets = new Set<Socket>();
+  const password = options.password ?? 'g8boot-demo';
+
+  const listen = (address: string) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer((socket) => {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+        socket.on('error', () => socket.destroy());
+        answer(socket, address);
+      });
+      server.once('error', () => resolve(false));
+      server.listen({ port: options.port, host: address, exclusive: true }, () => {
+        servers.set(address, server);
+        resolve(true);
+      });
+    });
+
+  const stop = (address: string) => {
+    const server = servers.get(address);
+    servers.delete(address);
+    if (!server) return Promise.resolve();
+    for (const socket of sockets) if (socket.localAddress === address) socket.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+
+  function answer(socket: Socket, address: string): void {
+    const results = new Map<string, string>();
+    let authenticated = false;
+    let buffer = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      const role = roles.get(address) ?? 'absent';
+      if (role === 'silent' || role === 'absent') return;
+      buffer = Buffer.concat([buffer, chunk]);
+      for (;;) {
+        const parsed = parseCommand(buffer);
+        if (!parsed) return;
+        buffer = buffer.subarray(parsed.used);
+        const [name = ''] = parsed.args;
+        if (role === 'password' && name.toUpperCase() === 'AUTH') {
+          authenticated = parsed.args.at(-1) === password;
+          socket.write(authenticated ? '+OK\r\n' : '-WRONGPASS invalid username-password pair or user is disabled.\r\n');
+        } else if (role === 'password' && !authenticated) {
+          socket.write('-NOAUTH Authentication required.\r\n');
+        } else {
+          socket.write(reply(parsed.args, results));
+        }
+      }
+    });
+  }
+
+  return {
+    port: options.port,
+    async serve(address, role) {
+      if (!isIPv4(address) || !isLoopbackHost(address)) return false;
+      roles.set(address, role);
+      if (role === 'absent') {
+        await stop(address);
+        return true;
+      }
+      if (servers.has(address)) {
+        // A node that stops answering stops for connections already open too.
+        if (role === 'silent') for (const socket of sockets) if (socket.localAddress === address) socket.destroy();
+        return true;
+      }
+      return listen(address);
+    },
+    role: (address) => roles.get(address),
+    addresses: () => [...servers.keys()],
+    async close() {
+      await Promise.all([...servers.keys()].map(stop));
+      for (const socket of sockets) socket.destroy();
+    },
+  };
+}
+
+/**
+ * A free port to answer on: `preferred` when `host` can listen on it (core0's 6379, so `g8boot nodes` needs no
+ * flag), else any free one. Null when `host` cannot be listened on at all.
+ */
+export async function pickStandInPort(host: string, preferred: number): Promise<number | null> {
+  const tryPort = (port: number) =>
+    new Promise<number | null>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(null));
+      server.listen({ port, host, exclusive: true }, () => {
+        const address = server.address();
+        const got = typeof address === 'object' && address ? address.port : null;
+        server.close(() => resolve(got));
+      });
+    });
+  return (await tryPort(preferred)) ?? (await tryPort(0));
+}
+
+/**
+ * Answer like core0 on every loopback address the members of `networkId` receive (benchmarks: a thousand
+ * nodes that are all up).
+ */
+export function answerForMembers(options: { simulator: Simulator; networkId: string; port: number; everyMs?: number }): Core0StandIns {
+  const standIns = createCore0StandIns({ port: options.port });
+  const watch = () => {
+    for (const member of options.simulator.population.members(options.networkId)) {
+      for (const address of member.ipAssignments) if (standIns.role(address) === undefined) void standIns.serve(address, 'core0');
+    }
+  };
+  watch();
+  const timer = setInterval(watch, options.everyMs ?? 1000);
+  timer.unref();
+  return {
+    ...standIns,
+    async close() {
+      clearInterval(timer);
+      await standIns.close();
+    },
+  };
+}
+
+function reply(args: string[], results: Map<string, string>): string {
+  const [name = '', ...rest] = args;
+  switch (name.toUpperCase()) {
+    case 'PING':
+      return '+PONG\r\n';
+    case 'AUTH':
+      return "-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n";
+    case 'RPUSH': {
+      if (rest[0] === 'core:default' && rest[1]) {
+        const command = safeJson(rest[1]) as { id?: unknown; command?: unknown } | undefined;
+        if (typeof command?.id === 'string') {
+          const now = Date.now();
+          results.set(
+            `result:${command.id}`,
+            JSON.stringify({ id: command.id, command: command.command, data: JSON.stringify(CORE0_STAND_IN_VERSION), streams: ['', ''], critical: '', level: 20, state: 'SUCCESS', starttime: now, time: 1, tags: null }),
+          );
+        }
+      }
+      return ':1\r\n';
+    }
+    case 'BRPOPLPUSH':
+    case 'RPOPLPUSH':
+    case 'LPOP':
+    case 'BLPOP': {
+      const key = rest[0] ?? '';
+      const value = results.get(key);
+      if (value === undefined) return name.toUpperCase() === 'BLPOP' ? '*-1\r\n' : '$-1\r\n';
+      results.delete(key);
+      const bulk = `$${Buffer.byteLength(value)}\r\n${value}\r\n`;
+      return name.toUpperCase() === 'BLPOP' ? `*2\r\n$${Buffer.byteLength(key)}\r\n${key}\r\n${bulk}` : bulk;
+    }
+    case 'EXPIRE':
+    case 'DEL':
+      return ':1\r\n';
+    default:
+      return `-ERR unknown command '${name.slice(0, 32).replace(/[^\x20-\x7e]/g, '?')}'\r\n`;
+  }
+}
+
+/** One RESP array of bulk strings, or one inline command line; null until complete. */
+export function parseCommand(buffer: Buffer): { args: string[]; used: number } | null {
+  const lineEnd = (from: number) => {
+    const at = buffer.indexOf('\r\n', from);
+    return at < 0 ? null : at;
+  };
+  if (buffer.length === 0) return null;
+  if (buffer[0] !== 0x2a /* '*' */) {
+    const end = lineEnd(0);
+    if (end === null) return null;
+    return { args: buffer.subarray(0, end).toString('latin1').trim().split(/\s+/).filter(Boolean), used: end + 2 };
+  }
+  let end = lineEnd(0);
+  if (end === null) return null;
+  const count = Number(buffer.subarray(1, end).toString('latin1'));
+  let at = end + 2;
+  const args: string[] = [];
+  for (let i = 0; i < count; i++) {
+    end = lineEnd(at);
+    if (end === null) return null;
+    const length = Number(buffer.subarray(at + 1, end).toString('latin1'));
+    const start = end + 2;
+    if (buffer.length < start + length + 2) return null;
+    args.push(buffer.subarray(start, start + length).toString('utf8'));
+    at = start + length + 2;
+  }
+  return { args, used: at };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * `g8boot demo` as a person uses it, through the built CLI, inside a network namespace of its own that has only
+ * loopback: the demo in one process, `nodes`/`authorize`/`watch` in others (as in a second terminal). Nodes turn
+ * ready, and nothing is ever aimed at an address off this machine: the probe's own record of what it probed (the
+ * inventory's probe.address of every node) holds loopback addresses only, and no node is "unreachable" (what a
+ * probe of any other address meets in a namespace without routes).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { BIN, ROOT, type CliResult } from '../helpers/cli.ts';
+
+const canUseNamespaces = process.getuid?.() === 0 && spawnSync('ip', ['netns', 'list']).status === 0;
+const NS = `g8boot-demo-${process.pid}-${randomBytes(3).toString('hex')}`;
+
+/** The built CLI inside the namespace. */
+function g8boot(args: readonly string[], env: Record<string, string>, timeoutMs = 30_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', NS, process.execPath, BIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`g8boot ${args.join(' ')} did not finish\n${stderr}`));
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+interface Started {
+  type: 'started';
+  networkId: string;
+  env: Record<string, string>;
+  redisPort: number;
+  core0Answers: boolean;
+  redisPassword: string;
+}
+
+/** Every probe.address in a JSON document (the inventory). */
+function probedAddresses(value: unknown, found: string[] = []): string[] {
+  if (Array.isArray(value)) for (const item of value) probedAddresses(item, found);
+  else if (value && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'probe' && inner && typeof inner === 'object' && typeof (inner as { address?: unknown }).address === 'string') {
+        found.push((inner as { address: string }).address);
+      }
+      probedAddresses(inner, found);
+    }
+  }
+  return found;
+}
+
+async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+describe.skipIf(!canUseNamespaces)('g8boot demo in a namespace with only loopback', () => {
+  let demo: ChildProcess;
+  let started: Started;
+  const events: { type: string; nodeId?: string; answers?: string; address?: string }[] = [];
+  let home: string;
+
+  beforeAll(async () => {
+    expect(spawnSync('ip', ['netns', 'add', NS]).status).toBe(0);
+    expect(spawnSync('ip', ['netns', 'exec', NS, 'ip', 'link', 'set', 'lo', 'up']).status).toBe(0);
+    home = await mkdtemp(join(tmpdir(), 'g8boot-demo-test-'));
+    demo = spawn('ip', ['netns', 'exec', NS, process.execPath, BIN, 'demo', '--json', '--join-every', '1'], {
+      cwd: ROOT,
+      env: { ...process.env, G8BOOT_HOME: home, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const lines = createInterface({ input: demo.stdout! });
+    started = await new Promise<Started>((resolve, reject) => {
+      demo.once('exit', (code) => reject(new Error(`the demo exited (${code})`)));
+      lines.on('line', (line) => {
+        const event = JSON.parse(line) as Started | (typeof events)[number];
+        if (event.type === 'started') resolve(event as Started);
+        else events.push(event as (typeof events)[number]);
+      });
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    if (demo && demo.exitCode === null) {
+      const exited = new Promise((resolve) => demo.once('exit', resolve));
+      demo.kill('SIGTERM');
+      await exited;
+    }
+    spawnSync('ip', ['netns', 'delete', NS]);
+    if (home) await rm(home, { recursive: true, force: true });
+  });
+
+  test('nodes turn ready, the waiting ones after `authorize`, and nothing is probed off loopback', async () => {
+    expect(started.networkId).toBe('d569b5a47421c8b7');
+    expect(started.redisPort).toBe(6379);
+    expect(started.core0Answers).toBe(true);
+    expect(started.env.ZEROTIER_CENTRAL_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v1$/);
+    const env = started.env;
+    const nwid = started.networkId;
+
+    const nodes = async (...extra: string[]) => {
+      const run = await g8boot(['nodes', nwid, '--json', '--timeout', '1', ...extra], env);
+      expect(run.code, run.stderr).toBe(0);
+      return JSON.parse(run.stdout) as { nodeId: string; state: string | null; ip: string | null; authorized: boolean }[];
+    };
+    const first = await nodes();
+    expect(first.filter((n) => n.state === 'ready').length).toBeGreaterThanOrEqual(2);
+    expect(first.filter((n) => n.state === 'auth-required')).toHaveLength(1);
+    expect(first.some((n) => !n.authorized)).toBe(true);
+
+    // With the password the demo prints, the node that asked for one is ready too.
+    const run = await g8boot(['nodes', nwid, '--json', '--timeout', '1'], { ...env, G8BOOT_REDIS_PASSWORD: started.redisPassword });
+    expect((JSON.parse(run.stdout) as { state: string }[]).filter((n) => n.state === 'auth-required')).toHaveLength(0);
+
+    // The waiting nodes, once authorized, receive loopback addresses where core0 answers.
+    const authorized = await g8boot(['authorize', nwid, '--all-waiting'], env);
+    expect(authorized.code, authorized.stderr).toBe(0);
+    expect(authorized.stderr).toMatch(/Authorized [0-9a-f]{10} on d569b5a47421c8b7/);
+    const later = await eventually('a node authorized now to be ready', async () => {
+      const list = await nodes();
+      return list.filter((n) => n.state === 'ready').length > first.filter((n) => n.state === 'ready').length ? list : undefined;
+    });
+
+    // The demo told the story as it happened.
+    expect(events.some((e) => e.type === 'joined')).toBe(true);
+    expect(events.some((e) => e.type === 'authorized')).toBe(true);
+    expect(events.some((e) => e.type === 'address' && e.answers === 'ready')).toBe(true);
+
+    // Every address given out and every address probed is on loopback; nothing met "no route".
+    for (const node of later) if (node.ip !== null) expect(node.ip).toMatch(/^127\.86\.0\.\d+$/);
+    expect(later.every((n) => n.state !== 'unreachable')).toBe(true);
+    const inventory = JSON.parse(await readFile(join(env.G8BOOT_HOME ?? '', 'data', 'nodes.json'), 'utf8')) as unknown;
+    const probed = probedAddresses(inventory);
+    expect(probed.length).toBeGreaterThan(3);
+    for (const address of probed) expect(address).toMatch(/^127\./);
+  }, 90_000);
+
+  test('watch --policy auto-verify keeps the nodes whose core0 answers', async () => {
+    const env = started.env;
+    const child = spawn('ip', ['netns', 'exec', NS, process.execPath, BIN, 'watch', started.networkId, '--policy', 'auto-verify', '--interval', '5', '--json', '--timeout', '1'], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const seen: { type: string; action?: string; nodeId?: string; node?: { nodeId: string; probe?: { state: string } | null } }[] = [];
+    createInterface({ input: child.stdout }).on('line', (line) => seen.push(JSON.parse(line) as (typeof seen)[number]));
+    try {
+      await eventually('auto-verify to authorize a new node and see it ready', async () => {
+        const authorizedIds = new Set(seen.filter((e) => e.type === 'policy-action' && e.action === 'authorize').map((e) => e.nodeId));
+        return seen.some((e) => e.node && authorizedIds.has(e.node.nodeId) && e.node.probe?.state === 'ready') ? true : undefined;
+      }, 45_000);
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    // No ready node was thrown out again.
+    const readyIds = new Set(seen.filter((e) => e.node?.probe?.state === 'ready').map((e) => e.node?.nodeId));
+    expect(seen.filter((e) => e.type === 'policy-action' && e.action === 'deauthorize' && readyIds.has(e.nodeId))).toEqual([]);
+  }, 60_000);
+});
+
+describe.skipIf(!canUseNamespaces)('what the demo tells a person', () => {
+  test('the hint names the commands to try, as `npx g8boot …` with the environment to set', async () => {
+    const ns = `${NS}-hint`;
+    spawnSync('ip', ['netns', 'add', ns]);
+    spawnSync('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, BIN, 'demo'], {
+      cwd: ROOT,
+      // What `npx g8boot demo` sets.
+      env: { ...process.env, npm_command: 'exec', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let stdout = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    try {
+      await eventually('the hint and the first events', async () => (stderr.includes('Ctrl+C') && stdout.includes('address') ? true : undefined), 20_000);
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      await exited;
+      spawnSync('ip', ['netns', 'delete', ns]);
+    }
+    expect(stderr).toMatch(/^ {2}export ZEROTIER_CENTRAL_URL=http:\/\/127\.0\.0\.1:\d+\/api\/v1 ZEROTIER_CENTRAL_TOKEN=[0-9a-f]+ ZEROTIER_HOME=\S+ G8BOOT_HOME=\S+$/m);
+    for (const command of ['zt members', 'nodes', 'authorize', 'watch', 'export']) {
+      expect(stderr).toMatch(new RegExp(`^ {2}npx g8boot ${command} d569b5a47421c8b7`, 'm'));
+    }
+    expect(stdout).toMatch(/^\d\d:\d\d:\d\d {2}joined {6}[0-9a-f]{10} g8os-[0-9a-f]{12}: authorized already$/m);
+    expect(stdout).toMatch(/address {5}[0-9a-f]{10} g8os-[0-9a-f]{12} 127\.86\.0\.10; core0 answers on 127\.86\.0\.10:6379: ready/);
+    // The demo cleaned up its temporary ZeroTier home.
+    const home = /ZEROTIER_HOME=(\S+)/.exec(stderr)?.[1] ?? '';
+    await expect(readFile(join(home, 'zerotier-one.port'))).rejects.toMatchObject({ code: 'ENOENT' });
+  }, 40_000);
+});
