@@ -6,19 +6,42 @@
  *
  * Each address has a role, so a script can show every state a person meets:
  * - `core0`: answers like core0 (ready);
- * - `password`: core0 booted with `organization=`: NOAUTH until AUTH with the password (auth-required);
+ * - `password`: core0 1.1+ booted with `organization=`: TLS only (a self-signed certificate, like core0's), and
+ *   NOAUTH until AUTH with the password (auth-required, ready with the password);
  * - `silent`: accepts connections and never answers (timeout), like a hung or overloaded node;
  * - `absent`: nothing listens (refused), like a node whose core0 has not started.
  *
  * Only loopback addresses are ever bound (anything else is refused): the demo must never touch a real network.
  */
 import { createServer, isIPv4, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { isLoopbackHost } from '../../../common/validate.ts';
 import type { Simulator } from './server.ts';
 
 export type Core0Role = 'core0' | 'password' | 'silent' | 'absent';
 
 export const CORE0_STAND_IN_VERSION = 'PONG 1.2.0-demo';
+
+// The demo's TLS identity, the same for every demo node and every install: it guards nothing (the demo's
+// password is printed for all to see) and exists only so the demo's password node talks TLS as core0 does.
+const DEMO_TLS_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgBYMP8VlwPfoFRxxo
+sEZ6lAzD8Xftpp8NR79hUzmcDV2hRANCAARDYOTz7N+3D2vIZZao1ZfWkoZ+7Tcg
+KZJUKv2QvL10UJUwy1cp3t3ias/gKRax5gxie7DdB2Jf9w3RJLZGRk4h
+-----END PRIVATE KEY-----
+`;
+const DEMO_TLS_CERT = `-----BEGIN CERTIFICATE-----
+MIIBjzCCATWgAwIBAgIUT/TWyEKExTd8CyVReRfHAzKoXAkwCgYIKoZIzj0EAwIw
+HDEaMBgGA1UEAwwRZzhib290IGRlbW8gY29yZTAwIBcNMjYxMjAxMjI1MzU2WhgP
+MjEyNjExMDcyMjUzNTZaMBwxGjAYBgNVBAMMEWc4Ym9vdCBkZW1vIGNvcmUwMFkw
+EwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEQ2Dk8+zftw9ryGWWqNWX1pKGfu03ICmS
+VCr9kLy9dFCVMMtXKd7d4mrP4CkWseYMYnuw3QdiX/cN0SS2RkZOIaNTMFEwHQYD
+VR0OBBYEFArj168UXIkgp8sPOKB5HLrR0cKEMB8GA1UdIwQYMBaAFArj168UXIkg
+p8sPOKB5HLrR0cKEMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSAAwRQIg
+EsXeQDt4LrDwLc/SjKT3wpBM/fm3nB+fftZabYypmjwCIQCngsPVdXtre1TFM7Ro
+b+K4cDqaLoZUnA9lU5kIUjdwgw==
+-----END CERTIFICATE-----
+`;
 
 export interface Core0StandIns {
   readonly port: number;
@@ -41,27 +64,30 @@ export interface Core0StandInOptions {
 
 export function createCore0StandIns(options: Core0StandInOptions): Core0StandIns {
   const roles = new Map<string, Core0Role>();
-  const servers = new Map<string, Server>();
+  const servers = new Map<string, { server: Server; tls: boolean }>();
   const sockets = new Set<Socket>();
   const password = options.password ?? 'g8boot-demo';
 
-  const listen = (address: string) =>
+  const listen = (address: string, tls: boolean) =>
     new Promise<boolean>((resolve) => {
-      const server = createServer((socket) => {
+      const onSocket = (socket: Socket) => {
         sockets.add(socket);
         socket.on('close', () => sockets.delete(socket));
         socket.on('error', () => socket.destroy());
         answer(socket, address);
-      });
+      };
+      const server = tls ? createTlsServer({ key: DEMO_TLS_KEY, cert: DEMO_TLS_CERT }, onSocket) : createServer(onSocket);
+      // A plaintext PING on the TLS port: the handshake fails and the connection closes, as on core0.
+      server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
       server.once('error', () => resolve(false));
       server.listen({ port: options.port, host: address, exclusive: true }, () => {
-        servers.set(address, server);
+        servers.set(address, { server, tls });
         resolve(true);
       });
     });
 
   const stop = (address: string) => {
-    const server = servers.get(address);
+    const server = servers.get(address)?.server;
     servers.delete(address);
     if (!server) return Promise.resolve();
     for (const socket of sockets) if (socket.localAddress === address) socket.destroy();
@@ -102,12 +128,15 @@ export function createCore0StandIns(options: Core0StandInOptions): Core0StandIns
         await stop(address);
         return true;
       }
-      if (servers.has(address)) {
+      const tls = role === 'password';
+      const current = servers.get(address);
+      if (current && current.tls !== tls) await stop(address);
+      else if (current) {
         // A node that stops answering stops for connections already open too.
         if (role === 'silent') for (const socket of sockets) if (socket.localAddress === address) socket.destroy();
         return true;
       }
-      return listen(address);
+      return listen(address, tls);
     },
     role: (address) => roles.get(address),
     addresses: () => [...servers.keys()],
