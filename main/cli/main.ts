@@ -12,6 +12,7 @@ import { registerZerotierCommands } from './commands/zt.ts';
 import { registerNodeCommands } from './commands/nodes.ts';
 import { registerServeCommands } from './commands/serve.ts';
 import { registerVmCommands } from './commands/vm.ts';
+import { registerBurnCommands } from './commands/burn.ts';
 import { VERSION } from '../core/version.ts';
 
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     );
   registerDemoCommand(program);
   registerIsoCommands(program);
+  registerBurnCommands(program);
   registerZerotierCommands(program);
   registerNodeCommands(program);
   registerServeCommands(program);
