@@ -1,0 +1,301 @@
+/**
+ * `g8boot burn` for real, on loop devices standing in for sticks: the built CLI writes and verifies the boot image
+ * for a network id, and QEMU then boots THAT DEVICE as a disk on SeaBIOS and on OVMF until it fetches stage 2
+ * from this test's loopback server. Mounted volumes are unmounted first; drives that must not be written are
+ * refused with exit 2 and nothing changes; a byte corrupted between writing and verifying fails with its offset;
+ * a cancel says what the drive holds. The unprivileged path: the CLI, run as an ordinary user, starts its writer
+ * through a `pkexec` on PATH (a stand-in that records its arguments and runs the command, as polkit would
+ * after the password), and pkexec's "No authentication agent found" becomes a message saying what to do.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
+import { createLoopDevice, loopDevicesAvailable, type LoopDevice } from '../helpers/loop-device.ts';
+import { qemuAvailable, startQemu, type Firmware } from '../helpers/qemu.ts';
+import { startRecordingServer, type RecordingServer } from '../helpers/recording-server.ts';
+import { burnImage } from '../../main/core/burn/writer.ts';
+import { fileSource } from '../../main/core/burn/image-source.ts';
+import { driveForDevice } from '../../main/core/burn/drives.ts';
+import { runCommand } from '../../main/core/vm/exec.ts';
+import type { BurnError } from '../../main/core/burn/burn-error.ts';
+
+const NWID = '1d71939404912b41';
+const BOOT_TIMEOUT_MS = 90_000;
+const MiB = 1 << 20;
+const canRun = loopDevicesAvailable();
+const loops: LoopDevice[] = [];
+let dir: string;
+let server: RecordingServer;
+
+function loop(sizeBytes: number, name?: string): LoopDevice {
+  const created = createLoopDevice(sizeBytes, name);
+  loops.push(created);
+  return created;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'g8boot-burn-test-'));
+  chmodSync(dir, 0o755);
+  server = await startRecordingServer();
+});
+
+afterAll(async () => {
+  for (const l of loops) l.detach();
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(!canRun)('g8boot burn on a loop device', () => {
+  let stick: LoopDevice;
+  let result: Record<string, unknown>;
+
+  it('writes the boot image for a network id and verifies it (exit 0 only when verified)', async () => {
+    stick = loop(64 * MiB);
+    const r = await runCli(['burn', '--netid', NWID, '--boot-url', `${server.guestUrl}/stick`, '--device', stick.device, '--yes', '--json'], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    result = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(result).toMatchObject({ device: stick.device, verified: true, ejected: false });
+    // The drive holds exactly the image `g8boot iso` builds for the same request.
+    const image = join(dir, 'same.img');
+    const iso = await runCli(['iso', '--netid', NWID, '--boot-url', `${server.guestUrl}/stick`, '-o', image, '--json']);
+    expect(iso.code, iso.stderr).toBe(0);
+    const built = readFileSync(image);
+    expect(result.bytes).toBe(built.length);
+    expect(result.sha256).toBe(JSON.parse(iso.stdout).sha256);
+    const onDrive = Buffer.alloc(built.length);
+    const fd = openSync(stick.device, 'r');
+    try {
+      readFileSyncInto(fd, onDrive);
+    } finally {
+      closeSync(fd);
+    }
+    expect(onDrive.equals(built)).toBe(true);
+  }, 90_000);
+
+  describe.skipIf(!qemuAvailable()).each(['bios', 'uefi'] as Firmware[])('the written loop device boots as a disk on %s', (firmware) => {
+    it('fetches stage 2 for the network id from the loopback server', async () => {
+      expect(result, 'the write above must succeed first').toBeDefined();
+      const vm = startQemu({ image: stick.device, firmware, media: 'disk' });
+      try {
+        await server.waitFor((r) => r.url === `/stick/g8os.ipxe?netid=${NWID}`, BOOT_TIMEOUT_MS, `GET /stick/g8os.ipxe?netid=${NWID}`);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\n--- serial console ---\n${vm.serial().slice(-3000)}`);
+      } finally {
+        await vm.stop();
+      }
+      const request = server.requests.find((r) => r.url.startsWith('/stick/'))!;
+      expect(request.headers['user-agent']).toMatch(/iPXE/);
+      // Remove the matched request so the next firmware's boot must make its own.
+      server.requests.splice(server.requests.indexOf(request), 1);
+    }, BOOT_TIMEOUT_MS + 30_000);
+  });
+
+  it('unmounts a mounted volume on the drive before writing', async () => {
+    const mounted = loop(16 * MiB);
+    execFileSync('mkfs.ext2', ['-q', '-F', mounted.device], { stdio: 'ignore' });
+    const at = mkdtempSync(join(tmpdir(), 'g8boot-burn-mnt-'));
+    try {
+      execFileSync('mount', [mounted.device, at]);
+      const image = join(dir, 'small.img');
+      writeFileSync(image, Buffer.alloc(3 * MiB + 512, 0x5a));
+      const r = await runCli(['burn', '--image', image, '--device', mounted.device, '--yes'], { timeoutMs: 60_000 });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/Wrote and verified Loop device, 16.8 MB/);
+      expect(readFileSync('/proc/mounts', 'utf8')).not.toContain(at);
+    } finally {
+      try {
+        execFileSync('umount', [at], { stdio: 'ignore' });
+      } catch {
+        // unmounted by burn
+      }
+      rmdirSync(at);
+    }
+  }, 60_000);
+
+  it('refuses what must not be written, with exit 2 and nothing changed', async () => {
+    const image = join(dir, 'refuse.img');
+    writeFileSync(image, Buffer.alloc(2 * MiB, 1));
+    // Too small.
+    const tiny = loop(1 * MiB);
+    let r = await runCli(['burn', '--image', image, '--device', tiny.device, '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/too small for the image/);
+    expect(readFileSync(tiny.file).every((b) => b === 0)).toBe(true);
+    // A file is not a drive (`iso -o` writes files).
+    r = await runCli(['burn', '--image', image, '--device', image, '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/is not a drive .*\n.*g8boot iso -o/);
+    // No confirmation possible (no terminal) and no --yes.
+    const spare = loop(4 * MiB);
+    r = await runCli(['burn', '--image', image, '--device', spare.device]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/confirmation is needed[\s\S]*--yes/);
+    // A loop device that backs a system mount (here /boot/…) is refused like a system disk.
+    const system = loop(16 * MiB);
+    execFileSync('mkfs.ext2', ['-q', '-F', system.device], { stdio: 'ignore' });
+    const bootDir = mkdtempSync('/boot/g8boot-test-');
+    try {
+      execFileSync('mount', [system.device, bootDir]);
+      r = await runCli(['burn', '--image', image, '--device', system.device, '--yes']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/Refusing to write Loop device.*system disk: it holds this computer's \/boot/);
+    } finally {
+      try {
+        execFileSync('umount', [bootDir], { stdio: 'ignore' });
+      } catch {
+        // not mounted
+      }
+      rmdirSync(bootDir);
+    }
+  }, 60_000);
+
+  it('fails verification at the offset of a byte corrupted after writing', async () => {
+    const target = loop(8 * MiB);
+    const image = join(dir, 'corrupt.img');
+    writeFileSync(image, Buffer.alloc(5 * MiB, 0xa5));
+    const source = await fileSource(image);
+    const drive = await driveForDevice(target.device);
+    const corruptAt = 3 * MiB + 12345;
+    let error: BurnError | undefined;
+    try {
+      await burnImage({
+        drive,
+        image: source,
+        platform: 'linux',
+        run: runCommand,
+        onProgress: (p) => {
+          // Between the write and the read-back: change one byte on the "stick" (through its backing file).
+          if (p.step === 'verify' && p.done === 0) {
+            const fd = openSync(target.file, 'r+');
+            writeSync(fd, Buffer.from([0x00]), 0, 1, corruptAt);
+            closeSync(fd);
+          }
+        },
+      });
+    } catch (e) {
+      error = e as BurnError;
+    } finally {
+      await source.close();
+    }
+    expect(error?.step).toBe('verify');
+    expect(error?.offset).toBe(corruptAt);
+    expect(error?.message).toBe(`Verification failed: the drive holds different bytes at offset ${corruptAt} than the image.`);
+  }, 30_000);
+
+  it('says what the drive holds when cancelled mid-write', async () => {
+    const target = loop(16 * MiB);
+    const image = join(dir, 'cancel.img');
+    writeFileSync(image, Buffer.alloc(12 * MiB, 0x3c));
+    const source = await fileSource(image);
+    const controller = new AbortController();
+    const error = await burnImage({
+      drive: await driveForDevice(target.device),
+      image: source,
+      platform: 'linux',
+      run: runCommand,
+      chunkBytes: MiB,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.step === 'write' && p.done > 0) controller.abort();
+      },
+    }).then(() => null, (e: unknown) => e as BurnError);
+    await source.close();
+    expect(error?.code).toBe('E_BURN_CANCELLED');
+    expect(error?.exitCode).toBe(130);
+    expect(error?.message).toMatch(/^Cancelled while writing, at offset \d+ of 12582912\.$/);
+    expect(error?.hint).toMatch(/will not boot .* Write it again, or format it/);
+  }, 30_000);
+
+  describe('not root: the writer runs through pkexec', () => {
+    const NOBODY = 65534;
+    let bin: string;
+    let home: string;
+    beforeAll(() => {
+      bin = mkdtempSync(join(tmpdir(), 'g8boot-fake-pkexec-'));
+      chmodSync(bin, 0o755);
+      home = mkdtempSync(join(tmpdir(), 'g8boot-burn-home-'));
+      chownSync(home, NOBODY, NOBODY);
+    });
+    afterAll(() => {
+      rmSync(bin, { recursive: true, force: true });
+      rmSync(home, { recursive: true, force: true });
+    });
+    /** A pkexec that records its arguments, then behaves as `mode` says. */
+    function fakePkexec(mode: 'run' | 'no-agent'): string {
+      const log = join(bin, `pkexec-${mode}.log`);
+      writeFileSync(log, '');
+      chmodSync(log, 0o666);
+      const script =
+        mode === 'run'
+          ? `#!/bin/sh\nprintf '%s\\n' "$@" > ${log}\nexec "$@"\n`
+          : `#!/bin/sh\nprintf '%s\\n' "$@" > ${log}\necho "Error executing command as another user: No authentication agent found." >&2\nexit 127\n`;
+      const dirFor = join(bin, mode);
+      mkdirSync(dirFor, { mode: 0o755 });
+      writeFileSync(join(dirFor, 'pkexec'), script, { mode: 0o755 });
+      return dirFor;
+    }
+    const asNobody = (args: string[], pathDir: string) =>
+      runCliAs(args, { uid: NOBODY, gid: NOBODY, env: { PATH: `${pathDir}:${process.env.PATH}`, HOME: home, TMPDIR: home, G8BOOT_HOME: home } });
+
+    it('builds the image as the user, runs the writer through pkexec with the right arguments, and verifies', async () => {
+      const target = loop(32 * MiB);
+      // pkexec would make the writer root; the stand-in cannot, so the device is lent to the user instead.
+      chownSync(target.device, NOBODY, NOBODY);
+      const pathDir = fakePkexec('run');
+      const r = await asNobody(['burn', '--netid', NWID, '--boot-url', `${server.guestUrl}/nobody`, '--device', target.device, '--yes', '--json'], pathDir);
+      expect(r.code, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout) as { sha256: string; verified: boolean; bytes: number };
+      expect(out.verified).toBe(true);
+      const args = readFileSync(join(bin, 'pkexec-run.log'), 'utf8').trim().split('\n');
+      expect(args[0]).toBe(process.execPath);
+      expect(args.slice(2, 6)).toEqual(['burn', '--writer', '--device', target.device]);
+      expect(args[6]).toBe('--image');
+      expect(args[7]).toMatch(new RegExp(`^${home}/g8boot-burn-[^/]+/g8os-${NWID}\\.img$`));
+      expect(args.slice(8)).toEqual(['--sha256', out.sha256]);
+      // The temporary image is gone.
+      expect(() => statSync(args[7]!)).toThrow();
+      const onDrive = readFileSync(target.file).subarray(0, out.bytes);
+      const iso = await runCli(['iso', '--netid', NWID, '--boot-url', `${server.guestUrl}/nobody`, '-o', join(dir, 'nobody.img')]);
+      expect(iso.code).toBe(0);
+      expect(onDrive.equals(readFileSync(join(dir, 'nobody.img')))).toBe(true);
+    }, 60_000);
+
+    it('turns "No authentication agent found" into a message saying what to do (exit 1, nothing written)', async () => {
+      const target = loop(32 * MiB);
+      chownSync(target.device, NOBODY, NOBODY);
+      const r = await asNobody(['burn', '--netid', NWID, '--boot-url', server.guestUrl, '--device', target.device, '--yes'], fakePkexec('no-agent'));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/no polkit authentication agent is running/);
+      expect(r.stderr).toMatch(/hint: Start one .* or run `sudo g8boot burn …` in a terminal\. Nothing was written\./);
+      expect(readFileSync(target.file).every((b) => b === 0)).toBe(true);
+    }, 30_000);
+  });
+});
+
+function readFileSyncInto(fd: number, target: Buffer): void {
+  for (let done = 0, n = 1; done < target.length && n > 0; done += n) n = readSync(fd, target, done, target.length - done, done);
+}
+
+/** runCli, as another user (spawned with uid/gid). */
+async function runCliAs(args: string[], options: { uid: number; gid: number; env: NodeJS.ProcessEnv }) {
+  const { spawn } = await import('node:child_process');
+  const { BIN, ROOT } = await import('../helpers/cli.ts');
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, uid: options.uid, gid: options.gid, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`g8boot ${args.join(' ')} did not finish\n${stderr}`));
+    }, 50_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

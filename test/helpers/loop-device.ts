@@ -1,0 +1,45 @@
+/**
+ * Loop devices stand in for USB sticks (FIELD-NOTES §8): a sparse file in a temp dir of the test's own, attached
+ * with `losetup -f --show`. Only root can; tests that need one skip elsewhere. Every device is detached by
+ * `detach()` (call it in afterAll); no test opens any other block device.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface LoopDevice {
+  device: string;
+  /** The backing file. */
+  file: string;
+  detach(): void;
+}
+
+export function loopDevicesAvailable(): boolean {
+  return process.getuid?.() === 0 && (existsSync('/usr/sbin/losetup') || existsSync('/sbin/losetup'));
+}
+
+export function createLoopDevice(sizeBytes: number, name = 'stick'): LoopDevice {
+  const dir = mkdtempSync(join(tmpdir(), `g8boot-loop-${process.pid}-`));
+  const file = join(dir, `${name}.img`);
+  writeFileSync(file, '');
+  truncateSync(file, sizeBytes);
+  const device = execFileSync('losetup', ['-f', '--show', file], { encoding: 'utf8' }).trim();
+  if (!/^\/dev\/loop\d+$/.test(device)) throw new Error(`losetup answered ${JSON.stringify(device)}`);
+  let attached = true;
+  return {
+    device,
+    file,
+    detach() {
+      if (attached) {
+        attached = false;
+        try {
+          execFileSync('losetup', ['-d', device]);
+        } catch {
+          // already detached
+        }
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
