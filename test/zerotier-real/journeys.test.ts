@@ -77,6 +77,12 @@ describe.skipIf('skip' in availability)('real zerotier-one: this computer runs t
     for (const member of [m2, m3]) expect((await net.api(member, 'POST', `/network/${nwid}`, {})).status).toBe(200);
     await expect.poll(() => join.output().stderr, { timeout: 20_000, interval: 200 }).toContain(`${nwid}: waiting for authorization`);
 
+    // A join reaches the controller 0.7-5 s after it is made: until then it has no such member.
+    const asked = async () => {
+      const listed = await net.runCliIn(here, ['zt', 'members', nwid, '--json']);
+      return (JSON.parse(listed.stdout) as { nodeId: string }[]).map((m) => m.nodeId);
+    };
+    await expect.poll(asked, { timeout: 15_000, interval: 500 }).toEqual(expect.arrayContaining([here.id, m1.id, m2.id, m3.id]));
     const members = await net.runCliIn(here, ['zt', 'members', nwid]);
     expect(members.code, members.stderr).toBe(0);
     const rowOf = (id: string) => members.stdout.split('\n').find((line) => line.startsWith(id)) ?? '';
@@ -147,4 +153,39 @@ describe.skipIf('skip' in availability)('real zerotier-one: this computer runs t
     expect(about('node-ready')).toBeGreaterThan(about('node-addressed'));
     expect(result.stdout).toContain(address);
   }, 90_000);
+
+  it('authorize of an id that never asked to join is refused (exit 2, nothing created); --force lets it in ahead', async () => {
+    const stranger = 'abcdef0123';
+    const refused = await net.runCliIn(here, ['authorize', nwid, stranger]);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain(`Node ${stranger} never asked to join ${nwid}`);
+    expect(refused.stderr).toContain('--force');
+    const before = await net.api<Record<string, number>>(here, 'GET', `/controller/network/${nwid}/member`);
+    expect(Object.keys(before.body)).not.toContain(stranger);
+
+    const forced = await net.runCliIn(here, ['authorize', nwid, stranger, '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    const after = await net.api<{ authorized: boolean }>(here, 'GET', `/controller/network/${nwid}/member/${stranger}`);
+    expect(after).toMatchObject({ status: 200, body: { authorized: true } });
+  });
+
+  it('zt join --wait of a network its controller does not know: NOT_FOUND, and g8boot leaves it again', async () => {
+    const unknownNetwork = `${here.id}abcdef`;
+    const result = await net.runCliIn(m2, ['zt', 'join', unknownNetwork, '--wait', '--timeout', '30'], { timeoutMs: 40_000 });
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toContain(`Cannot use network ${unknownNetwork}: no such network`);
+    expect(result.stderr).toContain('g8boot left it again');
+    expect((await net.api(m2, 'GET', `/network/${unknownNetwork}`)).status).toBe(404);
+  }, 45_000);
+
+  it('zt leave: "Left" the first time, "has not joined" (exit 1) the second', async () => {
+    const first = await net.runCliIn(m1, ['zt', 'leave', nwid]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toBe(`Left ${nwid}.\n`);
+    expect((await net.api(m1, 'GET', `/network/${nwid}`)).status).toBe(404);
+    const second = await net.runCliIn(m1, ['zt', 'leave', nwid]);
+    expect(second.code).toBe(1);
+    expect(second.stdout).toBe('');
+    expect(second.stderr).toContain(`This machine has not joined network ${nwid}, so there is nothing to leave.`);
+  });
 });

@@ -143,6 +143,23 @@ describe('g8boot authorize / deauthorize', () => {
     expect(sim.population.member(NWID, gone)?.authorized).toBe(false);
   });
 
+  test('an id that never asked to join: exit 2 and no phantom member; --force creates it authorized', async () => {
+    const sim = await testSimulator();
+    await useSimulator(sim);
+    const asked = sim.addNode();
+    const typo = 'abcdef0123';
+    const run = await g8boot('authorize', NWID, asked, typo);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`Node ${typo} never asked to join ${NWID}`);
+    expect(run.stderr).toContain('Nothing was changed.');
+    expect(sim.population.member(NWID, typo)).toBeUndefined();
+    expect(sim.population.member(NWID, asked)?.authorized).toBe(false);
+    expect((await g8boot('deauthorize', NWID, typo)).code).toBe(2);
+    const forced = await g8boot('authorize', NWID, typo, '--force');
+    expect(forced.code).toBe(0);
+    expect(sim.population.member(NWID, typo)?.authorized).toBe(true);
+  });
+
   test('some fail: the others are authorized, the failures reported, exit 1', async () => {
     const sim = await testSimulator();
     await useSimulator(sim);

@@ -17,6 +17,8 @@
  *    are allowed.
  * 6. Where the document and the real service disagree on a value, the real one is accepted too:
  *    controller route targets are CIDRs ("10.147.17.0/24") while the document says an IP address.
+ * 7. Where the real service answers what the document does not allow, that answer is accepted too: 1.14.1 answers
+ *    `DELETE /network/{network_id}` of a network it had not joined with `200 {}` (no `result`, never 404).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -167,6 +169,7 @@ export function createSpecValidator(): SpecValidator {
       }
       const schema = jsonSchemaOf(response.content);
       if (schema === undefined) return [];
+      if (api === 'service' && method === 'DELETE' && route === '/network/{network_id}' && status === 200 && isObject(body) && Object.keys(body).length === 0) return [];
       return run(compile(`${api} ${method} ${route} ${status}`, adapt(schema, api, 'response', 'inline')), body);
     },
     request(api, method, route, body) {

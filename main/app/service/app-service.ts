@@ -26,7 +26,7 @@ import { parseNetworkId, parseNodeId, quote } from '../../common/validate.ts';
 import { createMonitor, exportNodes, type KeyValueStore, type NodeMonitor } from '../../core/nodes/index.ts';
 import { g8bootDirs } from '../../core/paths.ts';
 import { defaultHost, type Host } from '../../core/vm/index.ts';
-import type { Network } from '../../core/zerotier/index.ts';
+import { startJoin, waitOrUndoJoin, type Network } from '../../core/zerotier/index.ts';
 import { VERSION } from '../../core/version.ts';
 import { checkExternalUrl } from '../desktop/external-links.ts';
 import { openAppSettings } from '../settings/app-settings.ts';
@@ -299,13 +299,17 @@ export function createAppService(deps: AppDeps): AppService {
       const current = requireSession();
       const networkId = settings.networkId();
       if (!networkId) throw new G8bootError('E_NO_NETWORK', 'No network is selected.', { hint: 'Choose the network to watch first.' });
-      await withLocalService(current.localService, (local) => local.join(networkId));
+      const { startedJoin } = await withLocalService(current.localService, (local) => startJoin(local, networkId));
       await refreshThisMachine();
       // Progress arrives as `state` events while the controller authorizes this machine and assigns its address.
+      // A network that can never work is left again when this join was the app's (waitOrUndoJoin).
       void withLocalService(current.localService, (local) =>
-        local.waitUntilReady(networkId, { timeoutMs: 5 * 60_000, intervalMs: 1000, onProgress: () => void refreshThisMachine() }),
+        waitOrUndoJoin(local, networkId, startedJoin, { timeoutMs: 5 * 60_000, intervalMs: 1000, onProgress: () => void refreshThisMachine() }),
       )
-        .then(refreshThisMachine, (error: unknown) => log(`joining ${networkId}: ${(error as Error).message}`))
+        .then(refreshThisMachine, (error: unknown) => {
+          log(`joining ${networkId}: ${(error as Error).message}`);
+          return refreshThisMachine();
+        })
         .catch(() => undefined);
       return thisMachine!;
     },

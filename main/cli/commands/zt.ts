@@ -95,7 +95,7 @@ async function setAuthorization(
   networkArg: string,
   nodeArgs: readonly string[],
   authorized: boolean,
-  options: ControllerOptions & { allWaiting?: boolean },
+  options: ControllerOptions & { allWaiting?: boolean; force?: boolean },
 ): Promise<void> {
   const nwid = parseNetworkId(networkArg);
   const requested = [...new Set(nodeArgs.map((id) => parseNodeId(id)))];
@@ -110,8 +110,20 @@ async function setAuthorization(
   ]);
   await withController(options, async (controller) => {
     let targets: string[] = requested;
+    const members = requested.length > 0 || options.allWaiting ? await controller.listMembers(nwid) : [];
+    // A controller takes any id: one that never asked to join becomes a phantom member (a typo, authorized).
+    const known = new Set(members.map((m) => m.nodeId));
+    const unknown = requested.filter((id) => !known.has(id));
+    if (unknown.length > 0 && !(authorized && options.force)) {
+      const ids = unknown.join(', ');
+      throw new InvalidInputError('E_ZT_UNKNOWN_MEMBER', `${unknown.length === 1 ? 'Node' : 'Nodes'} ${ids} never asked to join ${nwid}: ${controller.endpoint} has no such member. Nothing was changed.`, {
+        hint: authorized
+          ? `Check the id: \`g8boot zt members ${nwid}\` lists the nodes that asked to join. To let a node in before it asks, pass --force.`
+          : `Check the id: \`g8boot zt members ${nwid}\` lists the members.`,
+      });
+    }
     if (options.allWaiting) {
-      const waiting = (await controller.listMembers(nwid)).filter(isWaitingForAuthorization).map((m) => m.nodeId);
+      const waiting = members.filter(isWaitingForAuthorization).map((m) => m.nodeId);
       targets = [...new Set([...requested, ...waiting])];
       if (targets.length === 0) say(`No member of ${nwid} is waiting for authorization.`);
     }
@@ -127,9 +139,9 @@ async function setAuthorization(
         }),
       ),
     );
-    const members = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const changed = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [{ id: targets[i] ?? '', error: r.reason as unknown }] : []));
-    if (options.json) printJson(members);
+    if (options.json) printJson(changed);
     const [first] = failures;
     if (!first) return;
     if (targets.length === 1) throw first.error;
@@ -167,13 +179,13 @@ export function registerZerotierCommands(program: Command): void {
   ).action(async (networkArg: string, options: LocalOptions & { wait?: boolean; timeout: string }) => {
     const nwid = parseNetworkId(networkArg);
     const timeoutMs = parseIntInRange(options.timeout, '--timeout', 1, 86_400) * 1000;
-    const { connectLocalService, describeJoinStatus } = await import('../../core/zerotier/index.ts');
+    const { connectLocalService, describeJoinStatus, joinUntilReady } = await import('../../core/zerotier/index.ts');
     const service = await connectLocalService({ ztHome: options.ztHome });
     try {
-      let network = await service.join(nwid);
-      if (options.wait) {
-        network = await service.waitUntilReady(nwid, { timeoutMs, onProgress: (_, words) => say(`${nwid}: ${words}`) });
-      }
+      // With --wait, a network that can never work is left again when this command joined it (joinUntilReady).
+      const network = options.wait
+        ? (await joinUntilReady(service, nwid, { timeoutMs, onProgress: (_, words) => say(`${nwid}: ${words}`) })).network
+        : await service.join(nwid);
       if (options.json) return printJson(network);
       const addresses = network.assignedAddresses.length ? ` (${network.assignedAddresses.join(', ')})` : '';
       print(`Joined ${nwid}: ${describeJoinStatus(network)}${addresses}`);
@@ -244,8 +256,9 @@ export function registerZerotierCommands(program: Command): void {
       .description('authorize members of a network (they then receive their addresses)')
       .argument('<nwid>', 'network id (16 hex digits)')
       .argument('[nodeIds...]', 'node ids (10 hex digits each)')
-      .option('--all-waiting', 'also every unauthorized member seen in the last 5 minutes'),
-  ).action((networkArg: string, nodeArgs: string[], options: ControllerOptions & { allWaiting?: boolean }) =>
+      .option('--all-waiting', 'also every unauthorized member seen in the last 5 minutes')
+      .option('--force', 'also ids that never asked to join (the controller then creates them, authorized)'),
+  ).action((networkArg: string, nodeArgs: string[], options: ControllerOptions & { allWaiting?: boolean; force?: boolean }) =>
     setAuthorization(networkArg, nodeArgs, true, options),
   );
 

@@ -107,6 +107,7 @@ export interface LocalService {
   /** Throws E_ZT_NOT_JOINED when this machine has not joined it. */
   getNetwork(networkId: string, options?: CallOptions): Promise<JoinedNetwork>;
   join(networkId: string, settings?: JoinSettings, options?: CallOptions): Promise<JoinedNetwork>;
+  /** Throws E_ZT_NOT_JOINED when this machine had not joined it (nothing changed). */
   leave(networkId: string, options?: CallOptions): Promise<void>;
   /**
    * Poll until the network is `OK` with an address. Fails at once on statuses waiting cannot fix (NOT_FOUND,
@@ -251,8 +252,10 @@ export function createLocalService(discovered: DiscoveredService, tuning: HttpTu
 
     async leave(networkId, { signal }: CallOptions = {}) {
       const nwid = parseNetworkId(networkId);
-      const { status: code } = await http.request({ method: 'DELETE', path: `/network/${nwid}`, signal, subject: `network ${nwid}`, accept: [404] });
-      if (code === 404) {
+      const { status: code, body } = await http.request({ method: 'DELETE', path: `/network/${nwid}`, signal, subject: `network ${nwid}`, accept: [404] });
+      // zerotier-one answers 200 either way: `{"result":true}` when it left, `{}` when it had not joined.
+      const left = code !== 404 && typeof body === 'object' && body !== null && (body as { result?: unknown }).result === true;
+      if (!left) {
         throw new G8bootError('E_ZT_NOT_JOINED', `This machine has not joined network ${nwid}, so there is nothing to leave.`, {
           hint: '`g8boot zt status` lists the networks it has joined.',
         });
@@ -289,6 +292,69 @@ export function createLocalService(discovered: DiscoveredService, tuning: HttpTu
 
     close: () => http.close(),
   };
+}
+
+/** The errors of waitUntilReady for statuses waiting cannot fix. */
+const HOPELESS_JOIN_CODES = new Set(Object.keys(FINAL_FAILURES).map((status) => `E_ZT_JOIN_${status}`));
+
+export interface JoinUntilReadyResult {
+  network: JoinedNetwork;
+  /** Whether this call made the join (the machine was not on the network before). */
+  startedJoin: boolean;
+}
+
+/**
+ * Join and wait until the network is usable. A network that can never work (NOT_FOUND, PORT_ERROR,
+ * CLIENT_TOO_OLD) would otherwise stay joined — zerotier-one keeps asking a dead id forever — so when this call
+ * made the join it leaves again and says so; when the machine was on the network before, it stays and the hint
+ * says how to leave. A timeout leaves nothing: the node may still be authorized later.
+ */
+export async function joinUntilReady(
+  service: LocalService,
+  networkId: string,
+  options: WaitOptions & { settings?: JoinSettings | undefined } = {},
+): Promise<JoinUntilReadyResult> {
+  const { startedJoin } = await startJoin(service, networkId, options.settings, options);
+  return { network: await waitOrUndoJoin(service, networkId, startedJoin, options), startedJoin };
+}
+
+/** Join, noting whether this call made the join (the machine was not on the network before). */
+export async function startJoin(
+  service: LocalService,
+  networkId: string,
+  settings?: JoinSettings,
+  options: CallOptions = {},
+): Promise<JoinUntilReadyResult> {
+  const nwid = parseNetworkId(networkId);
+  const startedJoin = await service.getNetwork(nwid, options).then(
+    () => false,
+    (error: unknown) => {
+      if (error instanceof G8bootError && error.code === 'E_ZT_NOT_JOINED') return true;
+      throw error;
+    },
+  );
+  return { network: await service.join(nwid, settings, options), startedJoin };
+}
+
+/** The second half of joinUntilReady: wait, and leave again when the join was ours and can never work. */
+export async function waitOrUndoJoin(service: LocalService, networkId: string, startedJoin: boolean, options: WaitOptions = {}): Promise<JoinedNetwork> {
+  const nwid = parseNetworkId(networkId);
+  try {
+    return await service.waitUntilReady(nwid, options);
+  } catch (error) {
+    if (!(error instanceof G8bootError) || !HOPELESS_JOIN_CODES.has(error.code)) throw error;
+    if (!startedJoin) {
+      throw new G8bootError(error.code, `${error.message} This machine was on it before and stays joined.`, {
+        hint: `${error.hint ?? ''} Leave it with \`g8boot zt leave ${nwid}\`.`.trim(),
+        cause: error,
+      });
+    }
+    const undone = await service.leave(nwid).then(
+      () => 'g8boot left it again, so ZeroTier One does not keep asking for it.',
+      (leaveError: unknown) => `Leaving it again failed (${(leaveError as Error).message}): leave it with \`g8boot zt leave ${nwid}\`.`,
+    );
+    throw new G8bootError(error.code, `${error.message} ${undone}`, { hint: error.hint, cause: error });
+  }
 }
 
 /** Find this machine's service (local-discovery.ts) and make a client for it. */

@@ -292,7 +292,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     {
       method: 'DELETE',
       template: '/network/{network_id}',
-      handle: ({ params }) => (population.localLeave(params.network_id ?? '') ? { status: 200, body: { result: true } } : NOT_FOUND),
+      // As zerotier-one 1.14.1: 200 either way, `{}` when this node had not joined (never 404).
+      handle: ({ params }) => ({ status: 200, body: population.localLeave(params.network_id ?? '') ? { result: true } : {} }),
     },
     { method: 'GET', template: '/peer', handle: () => ({ status: 200, body: population.peers().map((node) => answer.localPeer(population, node)) }) },
   ];
