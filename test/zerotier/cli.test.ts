@@ -8,6 +8,8 @@ import { ONLINE_WINDOW_MS } from '../../main/core/zerotier/online.ts';
 import type { Simulator } from '../../main/core/zerotier/simulator/server.ts';
 import { closedPort, tempDir, testSimulator } from './helpers.ts';
 import { inspect } from 'node:util';
+import { existsSync } from 'node:fs';
+import { runCli } from '../helpers/cli.ts';
 
 const NWID = 'd569b5a47421c8b7';
 
@@ -280,5 +282,23 @@ describe('the token never shows', () => {
     expect(config).toMatchObject({ kind: 'central', baseUrl: 'https://api.zerotier.com/api/v1' });
     expect(config.kind === 'central' && config.token).toBe('cfgtoken-abcdef');
     expect(JSON.stringify(config) + inspect(config)).not.toContain('cfgtoken');
+  });
+});
+
+describe('no Central token and no ZeroTier One on this computer', () => {
+  // The OS's own ZeroTier home must be absent for this journey (it is on our test machines).
+  test.skipIf(existsSync('/var/lib/zerotier-one'))('zt members (built CLI): exit 3, naming both ways to connect', async () => {
+    const home = await tempDir();
+    const env: NodeJS.ProcessEnv = { HOME: home, ZEROTIER_HOME: '', ZEROTIER_CENTRAL_TOKEN: '', G8BOOT_HOME: home };
+    const run = await runCli(['zt', 'members', NWID], { env });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('No ZeroTier controller to ask: no ZeroTier Central API token is configured, and this computer has no ZeroTier One.');
+    expect(run.stderr).toContain('ZEROTIER_CENTRAL_TOKEN');
+    expect(run.stderr).toContain('g8boot zt create-network');
+    expect(run.stderr).not.toContain('does not seem to be installed');
+    // Asked for this computer's controller by name: the plain "not installed" answer is the right one.
+    const local = await runCli(['zt', 'members', NWID, '--controller', 'local'], { env });
+    expect(local.code).toBe(3);
+    expect(local.stderr).toContain('ZeroTier One does not seem to be installed');
   });
 });

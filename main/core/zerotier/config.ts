@@ -35,6 +35,11 @@ export interface CentralConfig {
 export interface LocalConfig {
   kind: 'local';
   discovery: DiscoveryOptions;
+  /**
+   * Why local: 'asked' (--controller local, or the app's setup) or 'default' (no Central token is configured, so
+   * this computer's controller is the only one left; when it has no ZeroTier either, the error names both ways).
+   */
+  reason?: 'asked' | 'default' | undefined;
   http?: HttpTuning | undefined;
   memberConcurrency?: number | undefined;
 }
@@ -51,10 +56,10 @@ export function parseControllerKind(input: string): ControllerKind {
 
 export async function resolveControllerConfig(flags: ControllerFlags = {}, env: NodeJS.ProcessEnv = process.env): Promise<ControllerConfig> {
   const kind = flags.controller === undefined ? undefined : parseControllerKind(flags.controller);
-  if (kind === 'local') return { kind, discovery: { ztHome: flags.ztHome, env } };
+  if (kind === 'local') return { kind, discovery: { ztHome: flags.ztHome, env }, reason: 'asked' };
   const token = await centralToken(flags, env);
   if (token === undefined) {
-    if (kind === undefined) return { kind: 'local', discovery: { ztHome: flags.ztHome, env } };
+    if (kind === undefined) return { kind: 'local', discovery: { ztHome: flags.ztHome, env }, reason: 'default' };
     throw new InvalidInputError('E_ZT_NO_CENTRAL_TOKEN', 'No ZeroTier Central API token is configured.', {
       hint: `${CENTRAL_TOKEN_HINT} For a self-hosted controller on this machine, use --controller local.`,
     });

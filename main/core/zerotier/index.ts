@@ -3,9 +3,10 @@
  * machine's ZeroTier One service. The simulator (./simulator/server.ts) is imported separately, by tests and
  * demo mode only.
  */
-import { createCentralController } from './central.ts';
+import { G8bootError, MissingDependencyError } from '../../common/errors.ts';
+import { CENTRAL_TOKEN_HINT, createCentralController } from './central.ts';
 import type { ControllerConfig } from './config.ts';
-import { discoverLocalService } from './local-discovery.ts';
+import { discoverLocalService, installHint } from './local-discovery.ts';
 import { connectSelfHostedController } from './self-hosted.ts';
 import type { CallOptions, Controller } from './types.ts';
 
@@ -40,6 +41,22 @@ export async function createController(config: ControllerConfig, options: CallOp
   if (config.kind === 'central') {
     return createCentralController({ ...config.http, baseUrl: config.baseUrl, token: config.token, requestsPerSecond: config.requestsPerSecond });
   }
-  const discovered = await discoverLocalService(config.discovery);
+  const discovered = await discoverLocalService(config.discovery).catch((error: unknown) => {
+    // Nobody asked for this computer's controller: it was the fallback for a missing Central token.
+    if (config.reason === 'default' && error instanceof G8bootError && error.code === 'E_ZT_NOT_INSTALLED') throw noControllerAtAll(error);
+    throw error;
+  });
   return connectSelfHostedController(discovered, { http: config.http, memberConcurrency: config.memberConcurrency }, options);
+}
+
+/** Neither a Central token nor a ZeroTier One here: say both ways to get a controller, not only "install ZeroTier". */
+function noControllerAtAll(cause: G8bootError): MissingDependencyError {
+  return new MissingDependencyError(
+    'E_ZT_NO_CONTROLLER_CONFIGURED',
+    'No ZeroTier controller to ask: no ZeroTier Central API token is configured, and this computer has no ZeroTier One.',
+    {
+      hint: `Connect one of two ways. ZeroTier Central: ${CENTRAL_TOKEN_HINT} Or a controller on this computer: ${installHint(process.platform)} Then create a network with \`g8boot zt create-network --subnet 10.147.17.0/24\` (or set ZEROTIER_HOME / --zt-home if it runs with another home).`,
+      cause,
+    },
+  );
 }
