@@ -10,8 +10,9 @@
  * rejection would keep only a mangled message). The preload then rejects with that plain `SerializedError`
  * object, not an Error: Electron's context bridge copies a plain object with all its fields into the page,
  * where it would strip an Error down to its message.
- * Nothing here ever carries the ZeroTier Central token towards the renderer: it only travels renderer → main,
- * once, in `ControllerSetup` when the person pastes it.
+ * Nothing here ever carries the ZeroTier Central token or core0's Redis password towards the renderer: each only
+ * travels renderer → main, once, when the person pastes it (`ControllerSetup`, `RedisCredentialsUpdate`); the
+ * renderer learns no more than "a password is set".
  *
  * Types plus a few constant lists; runtime-agnostic (no Node, DOM or Electron).
  */
@@ -168,6 +169,24 @@ export interface Settings {
   bootServiceAutoStart: boolean;
 }
 
+/** core0's Redis credentials for the selected network, as the renderer may see them: never the password. */
+export interface RedisCredentialsView {
+  networkId: string;
+  /** `none`; `stored` (entered in the app, kept encrypted with safeStorage); `file` (a JWT file read before each sweep). */
+  password: 'none' | 'stored' | 'file';
+  /** The JWT file's path, for `file`. */
+  passwordFile: string | null;
+  /** The person allowed sending the password to Redis over unencrypted connections on this network. */
+  allowPlaintext: boolean;
+}
+
+/** A change to the selected network's Redis credentials; fields left out stay as they are. */
+export interface RedisCredentialsUpdate {
+  /** A new password or JWT (stored encrypted, never sent back), a JWT file to read before each sweep, or none. */
+  password?: { kind: 'secret'; value: string } | { kind: 'file'; path: string } | { kind: 'none' } | undefined;
+  allowPlaintext?: boolean | undefined;
+}
+
 export interface AppState {
   version: string;
   platform: 'darwin' | 'win32' | 'linux';
@@ -183,6 +202,8 @@ export interface AppState {
   thisMachine: ThisMachine | null;
   monitor: MonitorStatus | null;
   bootService: BootServiceView;
+  /** core0's Redis credentials for the selected network (null: no network selected). */
+  redisCredentials: RedisCredentialsView | null;
 }
 
 /** Every call the renderer can make. All return promises; failures reject with a `SerializedError` object. */
@@ -210,6 +231,13 @@ export interface G8bootApi {
   renameNode(nodeId: string, name: string): Promise<NodeRecord>;
   /** Main asks where to save (dialog); null when the person cancelled. */
   exportNodes(nodeIds: string[], format: ExportFormat): Promise<{ path: string } | null>;
+  /**
+   * Trust a node's TLS certificate from now on: the new one it presented after "certificate changed" (pass the
+   * SHA-256 shown to the person, `probe.certificate`, so a later change is not trusted by mistake). Re-probes it.
+   */
+  trustCertificate(nodeId: string, sha256: string): Promise<NodeRecord>;
+  /** Set core0's Redis password (or JWT file) and the plain-text choice for the selected network; re-probes. */
+  setRedisCredentials(update: RedisCredentialsUpdate): Promise<RedisCredentialsView>;
 
   // Boot media
   bootLinks(netid: string): Promise<BootLinks>;
@@ -271,6 +299,7 @@ export const eventChannel = (event: G8bootEvent) => `${IPC_PREFIX}event:${event}
 export const G8BOOT_METHODS = [
   'getState', 'testController', 'connect', 'disconnect', 'listNetworks', 'selectNetwork', 'joinThisMachine',
   'listNodes', 'refreshNodes', 'authorizeNode', 'authorizeAllWaiting', 'renameNode', 'exportNodes',
+  'trustCertificate', 'setRedisCredentials',
   'bootLinks', 'buildImage',
   'listHypervisors', 'listVms', 'startVm', 'stopVm', 'removeVm', 'readVmConsole', 'watchVmConsole',
   'setBootService', 'getSettings', 'updateSettings', 'copyText', 'openExternal',

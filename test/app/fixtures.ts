@@ -35,6 +35,7 @@ export function appState(overrides: Partial<AppState> = {}): AppState {
     controller: { kind: 'central', endpoint: 'https://api.zerotier.com/api/v1' },
     networkId: NETWORK,
     secretStorage: 'os',
+    redisCredentials: { networkId: NETWORK, password: 'none', passwordFile: null, allowPlaintext: false },
     thisMachine: {
       available: true,
       problem: null,

@@ -19,6 +19,7 @@ import type {
   NetworkView,
   NodeRecord,
   ProbeState,
+  RedisCredentialsUpdate,
   SerializedError,
   Settings,
   StartVmRequest,
@@ -151,6 +152,7 @@ export class FakeBackend implements Backend {
           : [],
         problem: null,
       },
+      redisCredentials: connected ? { networkId: NWID, password: 'none', passwordFile: null, allowPlaintext: false } : null,
     };
     const self = this;
     const api: G8bootApi = {
@@ -243,6 +245,21 @@ export class FakeBackend implements Backend {
       setBootService: async (on: boolean) => {
         self.setState({ bootService: { ...self.state.bootService, running: on, url: on ? 'http://127.0.0.1:8088' : null, guestUrl: on ? 'http://10.0.2.2:8088' : null } });
         return self.state.bootService;
+      },
+      trustCertificate: async (nodeId: string, sha256: string) => {
+        self.nodes = self.nodes.map((n) =>
+          n.nodeId === nodeId ? { ...n, trustedCertificate: { sha256, since: Date.now(), how: 'person' as const }, probe: n.probe && { ...n.probe, state: 'ready' as const } } : n,
+        );
+        self.emit('nodes', self.nodes);
+        return self.nodes.find((n) => n.nodeId === nodeId)!;
+      },
+      setRedisCredentials: async (update: RedisCredentialsUpdate) => {
+        const current = self.state.redisCredentials!;
+        const password = update.password?.kind === 'secret' ? 'stored' : update.password?.kind === 'file' ? 'file' : update.password?.kind === 'none' ? 'none' : current.password;
+        const passwordFile = update.password?.kind === 'file' ? update.password.path : password === 'file' ? current.passwordFile : null;
+        const next = { ...current, password, passwordFile, allowPlaintext: update.allowPlaintext ?? current.allowPlaintext } as const;
+        self.setState({ redisCredentials: next });
+        return next;
       },
       getSettings: async () => self.settings,
       updateSettings: async (patch: Partial<Settings>) => {

@@ -32,6 +32,20 @@ export const METHOD_ARGUMENTS = {
   authorizeAllWaiting: none,
   renameNode: v.strictTuple([text, text]),
   exportNodes: v.strictTuple([v.pipe(v.array(text), v.maxLength(100_000)), v.picklist(['json', 'csv', 'blueprint'])]),
+  trustCertificate: v.strictTuple([text, text]),
+  setRedisCredentials: v.strictTuple([
+    v.strictObject({
+      password: v.optional(
+        v.variant('kind', [
+          // A JWT is a few KiB; 16 KiB leaves room without inviting megabytes into the keyring.
+          v.strictObject({ kind: v.literal('secret'), value: v.pipe(v.string(), v.minLength(1), v.maxLength(16 * 1024)) }),
+          v.strictObject({ kind: v.literal('file'), path: text }),
+          v.strictObject({ kind: v.literal('none') }),
+        ]),
+      ),
+      allowPlaintext: v.optional(v.boolean()),
+    }),
+  ]),
   bootLinks: v.strictTuple([text]),
   buildImage: v.strictTuple([
     v.strictObject({ netid: text, bootUrl: optionalText, kernelUrl: optionalText, kernelArgs: optionalText, kind: v.picklist(['hybrid', 'esp']) }),

@@ -2,14 +2,15 @@
  * Which desktop notifications to show, from the monitor's events. Pure decisions (the Electron adapter shows
  * them): "New node <id> wants to join" with an Authorize action where the OS offers actions on notifications
  * (macOS, Windows) and a click that opens the node in the dashboard elsewhere; "Node <id> is ready at <ip>";
- * errors that need the person (ZeroTier unreachable), once per outage.
+ * errors that need the person (ZeroTier unreachable), once per outage; and credential or trust problems
+ * ("Certificate changed on node <id>", "Node <id> wants a password"), whose click opens the node or Settings.
  *
  * No storms: events of one kind that arrive within `batchWindowMs` become one notification ("12 new nodes want
  * to join"), and at most `maxPerMinute` notifications are shown in any minute; what is held back is counted in
  * the next one.
  */
 import type { View } from '../../common/ipc.ts';
-import type { MonitorEvent, NodeRecord } from '../../common/nodes.ts';
+import { PROBE_STATE_WORDS, type MonitorEvent, type NodeRecord } from '../../common/nodes.ts';
 
 export type NotificationCommand = { type: 'authorize'; nodeIds: string[] } | { type: 'navigate'; view: View; nodeId?: string | undefined };
 
@@ -50,6 +51,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const maxPerMinute = options.maxPerMinute ?? 4;
   const joined = new Map<string, NodeRecord>();
   const ready = new Map<string, NodeRecord>();
+  const troubled = new Map<string, NodeRecord>();
   const shownAt: number[] = [];
   let heldBack = 0;
   let outage = false;
@@ -74,8 +76,10 @@ export function createNotifier(options: NotifierOptions): Notifier {
     timer = undefined;
     if (joined.size > 0) show(joinedNotification([...joined.values()], options.platform));
     if (ready.size > 0) show(readyNotification([...ready.values()]));
+    if (troubled.size > 0) show(credentialNotification([...troubled.values()]));
     joined.clear();
     ready.clear();
+    troubled.clear();
   };
 
   const batch = (into: Map<string, NodeRecord>, node: NodeRecord) => {
@@ -93,7 +97,10 @@ export function createNotifier(options: NotifierOptions): Notifier {
           joined.delete(event.node.nodeId);
           return;
         case 'node-ready':
+          troubled.delete(event.node.nodeId);
           return batch(ready, event.node);
+        case 'node-credential-problem':
+          return batch(troubled, event.node);
         case 'monitor-stale':
           if (outage) return;
           outage = true;
@@ -115,7 +122,36 @@ export function createNotifier(options: NotifierOptions): Notifier {
       timer = undefined;
       joined.clear();
       ready.clear();
+      troubled.clear();
     },
+  };
+}
+
+function credentialNotification(nodes: NodeRecord[]): NotificationModel {
+  const changed = nodes.filter((n) => n.probe?.state === 'cert-changed');
+  if (nodes.length === 1) {
+    const node = nodes[0]!;
+    const state = node.probe?.state ?? 'auth-required';
+    const who = `node ${node.nodeId}${node.name ? ` (${node.name})` : ''}`;
+    if (state === 'cert-changed') {
+      return {
+        title: `Certificate changed on ${who}`,
+        body: "Its TLS certificate is not the one g8boot trusted for it; nothing was sent to it. Trust the new one only if you know why it changed (core0 reinstalled).",
+        click: { type: 'navigate', view: 'nodes', nodeId: node.nodeId },
+      };
+    }
+    const title =
+      state === 'auth-plaintext'
+        ? `Node ${node.nodeId} asks for a password over an unencrypted connection`
+        : state === 'auth-failed'
+          ? `Node ${node.nodeId} refused the password`
+          : `Node ${node.nodeId} wants a password`;
+    return { title, body: `${PROBE_STATE_WORDS[state].explain} Network ${node.networkId}.`, click: { type: 'navigate', view: 'settings' } };
+  }
+  return {
+    title: changed.length > 0 ? `Certificate changed on ${changed.length} of ${nodes.length} nodes needing attention` : `${nodes.length} nodes want a password`,
+    body: `${listed(nodes.map((n) => `${n.nodeId} (${PROBE_STATE_WORDS[n.probe?.state ?? 'auth-required'].label.toLowerCase()})`))} on network ${nodes[0]!.networkId}.`,
+    click: { type: 'navigate', view: 'nodes' },
   };
 }
 

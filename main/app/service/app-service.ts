@@ -18,12 +18,24 @@
  * preload does.
  */
 import { writeFile } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
 import { resolve } from 'node:path';
 import { G8bootError, InvalidInputError, serializeError } from '../../common/errors.ts';
-import type { AppState, ControllerSetup, G8bootApi, G8bootEvent, G8bootEvents, NetworkView, ThisMachine, View } from '../../common/ipc.ts';
+import type {
+  AppState,
+  ControllerSetup,
+  G8bootApi,
+  G8bootEvent,
+  G8bootEvents,
+  NetworkView,
+  RedisCredentialsUpdate,
+  RedisCredentialsView,
+  ThisMachine,
+  View,
+} from '../../common/ipc.ts';
 import type { NodeRecord } from '../../common/nodes.ts';
-import { parseNetworkId, parseNodeId, quote } from '../../common/validate.ts';
-import { createMonitor, exportNodes, type KeyValueStore, type NodeMonitor } from '../../core/nodes/index.ts';
+import { parseFingerprint, parseNetworkId, parseNodeId, quote } from '../../common/validate.ts';
+import { createMonitor, exportNodes, readPasswordFile, type KeyValueStore, type NodeMonitor, type RedisCredentials } from '../../core/nodes/index.ts';
 import { g8bootDirs } from '../../core/paths.ts';
 import { defaultHost, type Host } from '../../core/vm/index.ts';
 import { startJoin, waitOrUndoJoin, type Network } from '../../core/zerotier/index.ts';
@@ -34,7 +46,8 @@ import { createBootServiceControl } from './boot-service-control.ts';
 import { openControllerSession, storedSetup, type ControllerSession } from './controller-session.ts';
 import { createEventHub, type Listener } from './event-hub.ts';
 import { buildImage, type SaveFileOptions } from './image-builder.ts';
-import { openToken, sealToken, secretStorage, type SecretCipher } from './secrets.ts';
+import type { StoredRedisCredentials } from '../settings/schema.ts';
+import { openRedisPassword, openToken, sealRedisPassword, sealToken, secretStorage, type SecretCipher } from './secrets.ts';
 import { readThisMachine, withLocalService } from './this-machine.ts';
 import { createVmControl } from './vm-control.ts';
 
@@ -128,7 +141,33 @@ export function createAppService(deps: AppDeps): AppService {
       thisMachine,
       monitor: monitor?.status() ?? null,
       bootService: boot.view(),
+      redisCredentials: credentialsView(settings.networkId()),
     };
+  };
+
+  /** What the renderer may know of a network's Redis credentials: whether a password is set, never which. */
+  const credentialsView = (networkId: string | null): RedisCredentialsView | null => {
+    if (!networkId) return null;
+    const stored = settings.redisCredentials(networkId);
+    return {
+      networkId,
+      password: stored?.passwordCiphertext !== undefined ? 'stored' : stored?.passwordFile !== undefined ? 'file' : 'none',
+      passwordFile: stored?.passwordFile ?? null,
+      allowPlaintext: stored?.allowPlaintext ?? false,
+    };
+  };
+
+  /** Decrypted (or read from the JWT file) just before a sweep, for that sweep only. */
+  const credentialsFor = async (networkId: string): Promise<RedisCredentials> => {
+    const stored = settings.redisCredentials(networkId);
+    if (!stored) return {};
+    const password =
+      stored.passwordCiphertext !== undefined
+        ? openRedisPassword(deps.secrets, stored.passwordCiphertext)
+        : stored.passwordFile !== undefined
+          ? await readPasswordFile(stored.passwordFile)
+          : undefined;
+    return { password, allowPlaintextPassword: stored.allowPlaintext };
   };
 
   const requireSession = (): ControllerSession => {
@@ -178,6 +217,7 @@ export function createAppService(deps: AppDeps): AppService {
       verifyWithinMs: current.verifyWithinMin * 60_000,
       intervalMs: current.pollIntervalSec * 1000,
       redisPort: current.redisPort,
+      credentials: () => credentialsFor(networkId),
       now: deps.now,
       log,
       // The VMs g8boot starts (hints, fast polling), in the same home as everything else.
@@ -367,6 +407,28 @@ export function createAppService(deps: AppDeps): AppService {
       return { path };
     },
 
+    async trustCertificate(nodeId, sha256) {
+      const id = parseNodeId(String(nodeId));
+      const current = requireMonitor();
+      await current.trustCertificate(id, parseFingerprint(String(sha256)));
+      // Check it against the newly trusted certificate now, rather than at the next poll.
+      void current.sweepNow().catch(() => undefined);
+      schedule('nodes');
+      return findNode(id);
+    },
+
+    async setRedisCredentials(update) {
+      const networkId = settings.networkId();
+      if (!networkId) throw new G8bootError('E_NO_NETWORK', 'No network is selected.', { hint: 'Choose the network to watch first.' });
+      const next = await nextCredentials(settings.redisCredentials(networkId), update);
+      const empty = next.passwordCiphertext === undefined && next.passwordFile === undefined && !next.allowPlaintext;
+      settings.setRedisCredentials(networkId, empty ? null : next);
+      // Probe with the new credentials now, rather than at the next poll.
+      void monitor?.sweepNow().catch(() => undefined);
+      schedule('state');
+      return credentialsView(networkId)!;
+    },
+
     async bootLinks(netid) {
       return boot.links(String(netid), settings.get().bootServiceListen);
     },
@@ -452,6 +514,38 @@ export function createAppService(deps: AppDeps): AppService {
       await deps.openExternal(checkExternalUrl(url));
     },
   };
+
+  /** The stored credentials after an update; a new password is sealed here, a JWT file is read once to check it. */
+  async function nextCredentials(current: StoredRedisCredentials | null, update: RedisCredentialsUpdate): Promise<StoredRedisCredentials> {
+    if (typeof update !== 'object' || update === null) throw new InvalidInputError('E_USAGE', 'The credentials change must be an object.');
+    let next: StoredRedisCredentials = { ...current, allowPlaintext: current?.allowPlaintext ?? false };
+    const password = update.password;
+    if (password?.kind === 'secret') {
+      const value = typeof password.value === 'string' ? password.value.trim() : '';
+      // Never quote the value in the message: it is the secret.
+      if (!value || /[\u0000-\u001f\u007f]/.test(value)) {
+        throw new InvalidInputError('E_INVALID_PASSWORD', "core0's Redis password must be one line of text.", {
+          hint: 'Paste the password or the JWT alone, without line breaks.',
+        });
+      }
+      next = { passwordCiphertext: sealRedisPassword(deps.secrets, deps.platform, value), allowPlaintext: next.allowPlaintext };
+    } else if (password?.kind === 'file') {
+      const path = String(password.path);
+      if (!isAbsolute(path)) throw new InvalidInputError('E_REDIS_PASSWORD_FILE', `The JWT file must be given by its full path, not ${quote(path)}.`);
+      // Read now, so a wrong path is said here rather than in the log of the next sweep.
+      await readPasswordFile(path);
+      next = { passwordFile: path, allowPlaintext: next.allowPlaintext };
+    } else if (password?.kind === 'none') {
+      next = { allowPlaintext: next.allowPlaintext };
+    } else if (password !== undefined) {
+      throw new InvalidInputError('E_USAGE', 'The password must be a secret, a file or none.');
+    }
+    if (update.allowPlaintext !== undefined) {
+      if (typeof update.allowPlaintext !== 'boolean') throw new InvalidInputError('E_USAGE', 'allowPlaintext must be true or false.');
+      next = { ...next, allowPlaintext: update.allowPlaintext };
+    }
+    return next;
+  }
 
   return {
     api,

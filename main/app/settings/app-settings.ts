@@ -8,12 +8,20 @@ import * as v from 'valibot';
 import { InvalidInputError } from '../../common/errors.ts';
 import type { Settings } from '../../common/ipc.ts';
 import type { KeyValueStore } from '../../core/store/index.ts';
-import { migrateFile, normalizeFile, SCHEMA_VERSION, SETTINGS_FIELDS, type RawSettingsFile, type StoredController } from './schema.ts';
+import {
+  migrateFile,
+  normalizeFile,
+  SCHEMA_VERSION,
+  SETTINGS_FIELDS,
+  type RawSettingsFile,
+  type StoredController,
+  type StoredRedisCredentials,
+} from './schema.ts';
 
 /** The settings file's name (without .json), for both wrappers. */
 export const SETTINGS_FILE = 'settings';
 
-const CURRENT_KEYS = ['schemaVersion', 'settings', 'controller', 'networkId', 'welcomed'];
+const CURRENT_KEYS = ['schemaVersion', 'settings', 'controller', 'networkId', 'redisCredentials', 'welcomed'];
 /** Top-level keys of schema version 0 (see MIGRATIONS), removed once migrated. */
 const LEGACY_KEYS = ['pollIntervalMs', ...Object.keys(SETTINGS_FIELDS)];
 const KEYS = [...CURRENT_KEYS, ...LEGACY_KEYS];
@@ -27,6 +35,9 @@ export interface AppSettings {
   setController(controller: StoredController | null): void;
   networkId(): string | null;
   setNetworkId(networkId: string | null): void;
+  /** core0's Redis credentials of a network, as stored (the password only as ciphertext). */
+  redisCredentials(networkId: string): StoredRedisCredentials | null;
+  setRedisCredentials(networkId: string, credentials: StoredRedisCredentials | null): void;
   /** The first window was shown once (it opens by itself on first run only). */
   welcomed(): boolean;
   markWelcomed(): void;
@@ -46,6 +57,7 @@ export function openAppSettings(store: KeyValueStore, log: (line: string) => voi
   let settings = normalized.settings;
   let controller = normalized.controller;
   let networkId = normalized.networkId;
+  let redisCredentials = normalized.redisCredentials;
 
   if (migrated || (normalized.problems.length > 0 && !newer)) {
     if (migrated) log(`settings: migrated ${store.path} from schema ${from} to ${SCHEMA_VERSION}`);
@@ -56,6 +68,8 @@ export function openAppSettings(store: KeyValueStore, log: (line: string) => voi
     else store.delete('controller');
     if (networkId) store.set('networkId', networkId);
     else store.delete('networkId');
+    if (Object.keys(redisCredentials).length > 0) store.set('redisCredentials', redisCredentials);
+    else store.delete('redisCredentials');
   }
 
   return {
@@ -91,6 +105,13 @@ export function openAppSettings(store: KeyValueStore, log: (line: string) => voi
       networkId = value;
       if (value) store.set('networkId', value);
       else store.delete('networkId');
+    },
+    redisCredentials: (id) => redisCredentials[id] ?? null,
+    setRedisCredentials(id, value) {
+      const { [id]: _previous, ...others } = redisCredentials;
+      redisCredentials = value ? { ...others, [id]: value } : others;
+      if (Object.keys(redisCredentials).length > 0) store.set('redisCredentials', redisCredentials);
+      else store.delete('redisCredentials');
     },
     welcomed: () => store.get('welcomed') === true,
     markWelcomed: () => store.set('welcomed', true),

@@ -3,8 +3,9 @@
  * in the app, conf in the CLI and the tests), so the two always read and write the same format.
  *
  * The file holds top-level keys: `schemaVersion`, `settings` (what the person chooses, `Settings` in the IPC
- * contract), `controller` (how to reach ZeroTier; a Central token only ever as safeStorage ciphertext) and
- * `networkId`, plus `welcomed` (the first window was shown once).
+ * contract), `controller` (how to reach ZeroTier; a Central token only ever as safeStorage ciphertext),
+ * `networkId`, `redisCredentials` (per network: core0's Redis password only ever as safeStorage ciphertext, or
+ * the path of a JWT file; whether plain text may carry it), plus `welcomed` (the first window was shown once).
  */
 import * as v from 'valibot';
 import type { Settings } from '../../common/ipc.ts';
@@ -51,6 +52,17 @@ export type StoredController = v.InferOutput<typeof StoredControllerSchema>;
 
 export const NetworkIdSchema = v.pipe(v.string(), v.regex(/^[0-9a-f]{16}$/));
 
+/** One network's Redis credentials at rest: at most one of the ciphertext and the file. */
+export const StoredRedisCredentialsSchema = v.pipe(
+  v.object({
+    passwordCiphertext: v.optional(v.pipe(v.string(), v.base64())),
+    passwordFile: v.optional(v.pipe(v.string(), v.minLength(1))),
+    allowPlaintext: v.boolean(),
+  }),
+  v.check((c) => c.passwordCiphertext === undefined || c.passwordFile === undefined, 'both a stored password and a password file'),
+);
+export type StoredRedisCredentials = v.InferOutput<typeof StoredRedisCredentialsSchema>;
+
 /** A raw file's top-level keys, as read: anything. */
 export type RawSettingsFile = Record<string, unknown>;
 
@@ -77,6 +89,8 @@ export interface Normalized {
   settings: Settings;
   controller: StoredController | null;
   networkId: string | null;
+  /** By network id. */
+  redisCredentials: Record<string, StoredRedisCredentials>;
   /** What was wrong, in words, for the log: one line per reset value. */
   problems: string[];
 }
@@ -100,12 +114,23 @@ export function normalizeFile(file: RawSettingsFile): Normalized {
     if (result.success) controller = result.output;
     else problems.push('controller: invalid, forgotten (connect again)');
   }
+  const redisCredentials: Record<string, StoredRedisCredentials> = {};
+  if (file.redisCredentials !== undefined) {
+    const entries = isRecord(file.redisCredentials) ? Object.entries(file.redisCredentials) : [];
+    if (!isRecord(file.redisCredentials)) problems.push('redisCredentials: not an object, forgotten (set the passwords again)');
+    for (const [id, value] of entries) {
+      const result = v.safeParse(StoredRedisCredentialsSchema, value);
+      // Never echo the value: it holds the password's ciphertext.
+      if (v.is(NetworkIdSchema, id) && result.success) redisCredentials[id] = result.output;
+      else problems.push(`redisCredentials: the entry for ${describe(id)} is invalid, forgotten (set its password again)`);
+    }
+  }
   let networkId: string | null = null;
   if (file.networkId !== undefined && file.networkId !== null) {
     if (v.is(NetworkIdSchema, file.networkId)) networkId = file.networkId;
     else problems.push(`networkId: ${describe(file.networkId)} is invalid, forgotten`);
   }
-  return { settings: settings as Settings, controller, networkId, problems };
+  return { settings: settings as Settings, controller, networkId, redisCredentials, problems };
 }
 
 /** Bring a file to SCHEMA_VERSION. A file from a newer g8boot is left as it is (read field by field). */

@@ -27,6 +27,9 @@ export async function runTrayCommand(command: TrayCommand, context: CommandConte
       case 'authorize-all':
         await api.authorizeAllWaiting();
         return;
+      case 'trust-certificate':
+        await api.trustCertificate(command.nodeId, command.sha256);
+        return;
       case 'build-image':
         return context.openDashboard('boot');
       case 'start-vm': {
@@ -67,6 +70,8 @@ function failureTitle(command: TrayCommand): string {
       return `Could not authorize node ${command.nodeId}`;
     case 'authorize-all':
       return 'Could not authorize the waiting nodes';
+    case 'trust-certificate':
+      return `Could not trust the new certificate of node ${command.nodeId}`;
     case 'start-vm':
       return `Could not boot a test node on ${command.hypervisor}`;
     case 'boot-service':

@@ -4,7 +4,7 @@
  * into a Menu and sets it again on every change (Linux shows a menu only when setContextMenu is called again).
  */
 import type { AppState, HypervisorName, HypervisorView, View } from '../../common/ipc.ts';
-import type { NodeRecord } from '../../common/nodes.ts';
+import { isCredentialState, PROBE_STATE_WORDS, type NodeRecord } from '../../common/nodes.ts';
 
 export type TrayIconState = 'unconfigured' | 'joining' | 'online' | 'attention';
 
@@ -13,6 +13,8 @@ export type TrayCommand =
   | { type: 'copy'; text: string }
   | { type: 'authorize'; nodeId: string }
   | { type: 'authorize-all' }
+  /** Trust the TLS certificate a node presented after "certificate changed" (the one shown in the label). */
+  | { type: 'trust-certificate'; nodeId: string; sha256: string }
   | { type: 'build-image' }
   | { type: 'start-vm'; hypervisor: HypervisorName }
   | { type: 'boot-service'; on: boolean }
@@ -46,19 +48,23 @@ export const MAX_LISTED_WAITING = 15;
 
 export const isWaiting = (node: NodeRecord) => !node.authorized && node.online;
 export const isReady = (node: NodeRecord) => node.authorized && node.probe?.state === 'ready';
+/** Redis is there, but a password or the person's trust is missing (a credential or trust problem). */
+export const needsCredentials = (node: NodeRecord) => node.authorized && isCredentialState(node.probe?.state);
 
 export function trayModel(input: TrayInput): TrayModel {
   const { state } = input;
   const waiting = input.nodes.filter(isWaiting);
   const ready = input.nodes.filter(isReady).length;
-  const icon = iconState(state, waiting.length);
+  const troubled = input.nodes.filter(needsCredentials);
+  const icon = iconState(state, waiting.length + troubled.length);
   return {
     icon,
-    tooltip: tooltip(state, icon, ready, waiting.length),
+    tooltip: tooltip(state, icon, ready, waiting.length, troubled),
     menu: [
       ...thisMachineItems(state),
       networkItem(state),
       nodesItem(state, ready, waiting),
+      ...credentialItems(troubled),
       { kind: 'separator' },
       { kind: 'action', label: 'Build boot image…', command: { type: 'build-image' }, enabled: state.controller !== null },
       bootTestNodeItem(state, input.hypervisors),
@@ -81,7 +87,7 @@ function iconState(state: AppState, waiting: number): TrayIconState {
   return 'online';
 }
 
-function tooltip(state: AppState, icon: TrayIconState, ready: number, waiting: number): string {
+function tooltip(state: AppState, icon: TrayIconState, ready: number, waiting: number, troubled: readonly NodeRecord[]): string {
   if (icon === 'unconfigured') return state.controller ? 'g8boot: choose a network to watch' : 'g8boot: not connected to ZeroTier';
   const parts = [`g8boot: network ${state.networkId}`];
   if (state.monitor?.stale) parts.push(`ZeroTier cannot be reached (${state.monitor.lastError?.message ?? 'no answer'}); showing the last known nodes`);
@@ -90,6 +96,9 @@ function tooltip(state: AppState, icon: TrayIconState, ready: number, waiting: n
   if (icon === 'joining') parts.push(joined ? `this machine: ${joined.statusText}` : 'looking for nodes');
   parts.push(`${plural(ready, 'node')} ready`);
   if (waiting > 0) parts.push(`${waiting} waiting for authorization`);
+  const changed = troubled.filter((n) => n.probe?.state === 'cert-changed').length;
+  if (changed > 0) parts.push(`CERTIFICATE CHANGED on ${plural(changed, 'node')}`);
+  if (troubled.length > changed) parts.push(`${plural(troubled.length - changed, 'node')} need${troubled.length - changed === 1 ? 's' : ''} a password`);
   return parts.join(' · ');
 }
 
@@ -125,6 +134,27 @@ function nodesItem(state: AppState, ready: number, waiting: readonly NodeRecord[
   else items.push({ kind: 'label', label: 'No node is waiting' });
   items.push({ kind: 'action', label: 'Show nodes', command: { type: 'open-dashboard', view: 'nodes' } });
   return { kind: 'submenu', label, items };
+}
+
+/**
+ * Nodes with a credential or trust problem, each with its one step: trust the new certificate (the fingerprint
+ * shown is the one trusted), or open Settings for the password.
+ */
+function credentialItems(troubled: readonly NodeRecord[]): MenuItemModel[] {
+  if (troubled.length === 0) return [];
+  const items: MenuItemModel[] = troubled.slice(0, MAX_LISTED_WAITING).map((node) => {
+    const state = node.probe!.state as keyof typeof PROBE_STATE_WORDS;
+    const who = `${node.nodeId}${node.name ? ` (${node.name})` : ''}`;
+    const seen = node.probe?.certificate;
+    if (state === 'cert-changed' && seen) {
+      return { kind: 'action', label: `Certificate changed: ${who}: trust the new one (SHA-256 ${seen.slice(0, 16)}…)`, command: { type: 'trust-certificate', nodeId: node.nodeId, sha256: seen } };
+    }
+    return { kind: 'action', label: `${PROBE_STATE_WORDS[state].label}: ${who}: set the password…`, command: { type: 'open-dashboard', view: 'settings' } };
+  });
+  if (troubled.length > MAX_LISTED_WAITING) {
+    items.push({ kind: 'action', label: `…and ${troubled.length - MAX_LISTED_WAITING} more`, command: { type: 'open-dashboard', view: 'nodes' } });
+  }
+  return [{ kind: 'submenu', label: `Need attention: ${troubled.length}`, items }];
 }
 
 function bootTestNodeItem(state: AppState, hypervisors: readonly HypervisorView[] | null): MenuItemModel {
