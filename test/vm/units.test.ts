@@ -66,7 +66,6 @@ describe('the address the guest sees the host at', () => {
     const host = home.host({ networkInterfaces: () => interfaces });
     expect(await createDriver('qemu', host).hostAddressForGuest({ kind: 'bridged', device: 'br0' })).toBe('192.168.7.2');
     expect(await createDriver('qemu', host).hostAddressForGuest({ kind: 'tap', device: 'tap0' })).toBe('192.168.1.20');
-    expect(await createDriver('virtualbox', host).hostAddressForGuest({ kind: 'bridged', device: 'en0' })).toBe('192.168.1.20');
   });
 
   it('is the vmnet gateway for xhyve (192.168.64.1 unless vmnet is configured otherwise)', async () => {

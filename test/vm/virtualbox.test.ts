@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
+import { startRecordingServer, type RecordingServer } from '../helpers/recording-server.ts';
 import { vboxManageCandidates } from '../../main/core/vm/virtualbox/vboxmanage.ts';
 import { createDriver, vmDown, vmList, vmRemove, vmUp } from '../../main/core/vm/index.ts';
 import { FAKES, readJsonLines, rejection, testHome, type TestHome } from './helpers.ts';
@@ -58,7 +59,7 @@ describe('vm up / ls / down / rm on VirtualBox (CLI)', () => {
       [
         'modifyvm', uuid,
         '--memory', '2048', '--cpus', '2',
-        '--nic1', 'nat', '--nic-type1', '82540EM',
+        '--nic1', 'nat', '--nat-localhostreachable1', 'on', '--nic-type1', '82540EM',
         '--boot1', 'dvd', '--boot2', 'none',
         '--uart1', '0x3F8', '4', '--uart-mode1', 'file', vm.serialLog,
         '--firmware', 'efi',
@@ -89,7 +90,7 @@ describe('vm up / ls / down / rm on VirtualBox (CLI)', () => {
 
     const rm = await runCli(['vm', 'rm', vm.name], { env });
     expect(rm.code, rm.stderr).toBe(0);
-    expect(calls().at(-1)!.args).toEqual(['unregistervm', uuid, '--delete']);
+    expect(calls().at(-1)!.args).toEqual(['unregistervm', uuid, '--delete-all']);
     expect(leftovers()).toEqual([]);
     expect(existsSync(join(home.env.G8BOOT_HOME!, 'state', 'vms', vm.name))).toBe(false);
   });
@@ -112,7 +113,7 @@ describe('VirtualBox failures, each in words, nothing left behind', () => {
     expect(error.code).toBe('E_VM_NO_ACCELERATION');
     expect(error.message).toContain('VT-x is not available (VERR_VMX_NO_VMX)');
     expect(commands().slice(-2)).toEqual(['showvminfo', 'unregistervm']);
-    expect(calls().at(-1)!.args).toContain('--delete');
+    expect(calls().at(-1)!.args).toContain('--delete-all');
     expect(leftovers()).toEqual([]);
   });
 
@@ -179,6 +180,7 @@ describe('VirtualBox failures, each in words, nothing left behind', () => {
   });
 
   it('bridged: a bridged adapter, and the default boot URL at this machine\'s LAN address', async () => {
+    scenario({ bridgedifs: [{ name: 'eth0', ip: '0.0.0.0' }] });
     const host = home.host({ networkInterfaces: () => ({ eth0: [{ address: '192.168.1.20', family: 'IPv4', internal: false, netmask: '255.255.255.0', mac: '52:54:00:00:00:01', cidr: '192.168.1.20/24' }] }) });
     const { record } = await vmUp({ hypervisor: 'virtualbox', netid: NWID, network: 'bridged:eth0' }, { host });
     expect(record.bootUrl).toBe('http://192.168.1.20:8088');
@@ -196,6 +198,97 @@ describe('VirtualBox failures, each in words, nothing left behind', () => {
     scenario({ exitCode126: true });
     const error = await rejection(createDriver('virtualbox', home.host()).detect());
     expect(error.code).toBe('E_VM_HYPERVISOR_BROKEN');
+  });
+});
+
+describe('VirtualBox as the real tool behaves (FIELD-NOTES §6), through the CLI', () => {
+  let server: RecordingServer;
+  beforeEach(async () => {
+    server = await startRecordingServer();
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+  const cli = (...args: string[]) => runCli(args, { env: home.env });
+  const stage2 = `/g8os.ipxe?netid=${NWID}`;
+
+  it("7.x: the NAT guest reaches the boot service on this machine's loopback (--nat-localhostreachable1 on)", async () => {
+    const up = await cli('vm', 'up', '--hypervisor', 'virtualbox', '--netid', NWID, '--boot-url', server.guestUrl, '--json');
+    expect(up.code, up.stderr).toBe(0);
+    // The fake plays 7.x's NAT: without the option, the guest's request to 10.0.2.2 never reaches 127.0.0.1.
+    await server.waitFor((r) => r.url === stage2, 5_000, `GET ${stage2}`);
+    expect(calls().find((c) => c.args[0] === 'modifyvm')!.args).toEqual(expect.arrayContaining(['--nic1', 'nat', '--nat-localhostreachable1', 'on']));
+  });
+
+  it('6.1: neither the option (it refuses unknown options) nor --delete-all, and its guest reaches the host all the same', async () => {
+    scenario({ version: '6.1.50r161033' });
+    const up = await cli('vm', 'up', '--hypervisor', 'virtualbox', '--netid', NWID, '--boot-url', server.guestUrl, '--json');
+    expect(up.code, up.stderr).toBe(0);
+    await server.waitFor((r) => r.url === stage2, 5_000, `GET ${stage2}`);
+    expect(calls().find((c) => c.args[0] === 'modifyvm')!.args).not.toContain('--nat-localhostreachable1');
+    const { name, virtualbox } = JSON.parse(up.stdout) as { name: string; virtualbox: { uuid: string } };
+    expect((await cli('vm', 'rm', name)).code).toBe(0);
+    expect(calls().at(-1)!.args).toEqual(['unregistervm', virtualbox.uuid, '--delete']);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('a VM stuck in a guru meditation is crashed in vm ls, and vm rm powers it off before unregistering it', async () => {
+    scenario({ guruMeditation: true });
+    const up = await cli('vm', 'up', '--hypervisor', 'virtualbox', '--netid', NWID, '--json');
+    expect(up.code, up.stderr).toBe(0);
+    const { name } = JSON.parse(up.stdout) as { name: string };
+    expect(JSON.parse((await cli('vm', 'ls', '--json')).stdout)).toEqual([expect.objectContaining({ name, state: 'crashed', detail: expect.stringContaining('gurumeditation') })]);
+    const rm = await cli('vm', 'rm', name);
+    expect(rm.code, rm.stderr).toBe(0);
+    // Powered off first, so the one unregistervm finds the session released.
+    expect(commands().indexOf('controlvm')).toBeGreaterThan(0);
+    expect(commands().indexOf('controlvm')).toBeLessThan(commands().indexOf('unregistervm'));
+    expect(commands().filter((c) => c === 'unregistervm')).toHaveLength(1);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('VirtualBox speaking German (its own setting, whatever LANG says): a lock that outlasts the poweroff is waited out by its code', async () => {
+    scenario({ language: 'de', lockAfterPoweroff: 2 });
+    const up = await cli('vm', 'up', '--hypervisor', 'virtualbox', '--netid', NWID, '--json');
+    expect(up.code, up.stderr).toBe(0);
+    const { name } = JSON.parse(up.stdout) as { name: string };
+    const rm = await cli('vm', 'rm', name);
+    expect(rm.code, rm.stderr).toBe(0);
+    expect(commands().filter((c) => c === 'unregistervm')).toHaveLength(3);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('VirtualBox speaking German: a session lock is still retried, a vanished VM still shows as missing', async () => {
+    scenario({ language: 'de', fail: [{ command: 'modifyvm', error: 'sessionLocked', times: 2 }] });
+    const up = await cli('vm', 'up', '--hypervisor', 'virtualbox', '--netid', NWID, '--json');
+    expect(up.code, up.stderr).toBe(0);
+    expect(commands().filter((c) => c === 'modifyvm')).toHaveLength(3);
+    writeFileSync(join(fakeDir, 'state.json'), JSON.stringify({ vms: [] }));
+    expect(JSON.parse((await cli('vm', 'ls', '--json')).stdout)).toEqual([expect.objectContaining({ state: 'missing' })]);
+  });
+
+  it('bridges to an adapter named exactly as list bridgedifs prints it (spaces, colons), and refuses other names with the list', async () => {
+    const up = await cli('vm', 'up', '--hypervisor', 'virtualbox', '--netid', NWID, '--network', 'bridged:en0: Wi-Fi (AirPort)', '--json');
+    expect(up.code, up.stderr).toBe(0);
+    // The guest reaches the boot service at this machine's address on that adapter, as VirtualBox reports it.
+    expect(JSON.parse(up.stdout)).toMatchObject({ bootUrl: 'http://192.168.1.20:8088', network: { kind: 'bridged', device: 'en0: Wi-Fi (AirPort)' } });
+    expect(calls().find((c) => c.args[0] === 'modifyvm')!.args).toEqual(expect.arrayContaining(['--nic1', 'bridged', '--bridge-adapter1', 'en0: Wi-Fi (AirPort)']));
+
+    const before = leftovers();
+    const wrong = await cli('vm', 'up', '--hypervisor', 'virtualbox', '--netid', NWID, '--network', 'bridged:en0');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('VirtualBox has no host interface "en0" to bridge to.');
+    expect(wrong.stderr).toContain('"bridged:en0: Wi-Fi (AirPort)", "bridged:Intel(R) Ethernet Connection (2) I219-V"');
+    expect(leftovers()).toEqual(before);
+  });
+
+  it('vm logs says why the firmware and iPXE lines are missing on VirtualBox', async () => {
+    const up = await cli('vm', 'up', '--hypervisor', 'virtualbox', '--netid', NWID, '--json');
+    const { name } = JSON.parse(up.stdout) as { name: string };
+    const logs = await cli('vm', 'logs', name);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stderr).toContain("note: VirtualBox's firmware does not copy its screen to the serial port");
+    expect(logs.stdout).toBe('');
   });
 });
 

@@ -123,8 +123,12 @@ export function registerVmCommands(program: Command): void {
     .summary("show a VM's serial console")
     .option('-f, --follow', 'keep printing new output until Ctrl-C')
     .action(async (name: string, opts: { follow?: boolean }) => {
-      const { defaultHost, followLog, readLogTail, vmRecord } = await loadVm();
-      const record = await vmRecord(name, defaultHost());
+      const { defaultHost, followLog, readLogTail, vmConsoleNote, vmRecord } = await loadVm();
+      const host = defaultHost();
+      const record = await vmRecord(name, host);
+      // On stderr, so the log itself stays what the VM wrote.
+      const note = vmConsoleNote(record, host);
+      if (note) say(`note: ${note}`);
       if (!opts.follow) {
         process.stdout.write(await readLogTail(record.serialLog, Number.MAX_SAFE_INTEGER));
         return;

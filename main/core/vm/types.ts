@@ -130,6 +130,11 @@ export interface VmDriver {
   state(record: VmRecord): Promise<VmStatus>;
   /** g8boot's own VMs as the hypervisor knows them. */
   list(): Promise<HypervisorVm[]>;
+  /**
+   * Why the serial log misses part of the boot on this hypervisor (e.g. no firmware console on the serial port),
+   * for `vm logs` to say; null or absent when it shows everything from the first byte.
+   */
+  consoleNote?(record: VmRecord): string | null;
 }
 
 /** Per-command choices a driver needs besides the record. */

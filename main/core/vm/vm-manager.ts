@@ -66,16 +66,21 @@ function oneOf<T extends string>(input: string | undefined, allowed: readonly T[
   throw new InvalidInputError('E_USAGE', `Invalid ${what} ${quote(input)}: expected ${allowed.join(', ')}.`);
 }
 
-/** `nat`, `bridged:<interface>` or `tap:<interface>`. */
+/**
+ * `nat`, `bridged:<interface>` or `tap:<interface>`. A bridged interface keeps the name the hypervisor lists
+ * (VirtualBox: "en0: Wi-Fi (AirPort)", "Intel(R) Ethernet Connection I219-V"): any printable text, checked by
+ * the driver against its own list; a tap interface is a kernel interface name.
+ */
 export function parseNetworkMode(input: string | undefined): NetworkMode {
   if (input === undefined || input.trim().toLowerCase() === 'nat' || input.trim().toLowerCase() === 'user') return { kind: 'nat' };
-  const match = /^(bridged|tap):([A-Za-z0-9._-]{1,64})$/.exec(input.trim());
-  if (!match) {
-    throw new InvalidInputError('E_USAGE', `Invalid network ${quote(input)}.`, {
-      hint: 'Use nat (default), bridged:<host interface or bridge> (e.g. bridged:br0) or tap:<tap interface> (QEMU).',
-    });
-  }
-  return { kind: match[1] as 'bridged' | 'tap', device: match[2]! };
+  const text = input.trim();
+  const bridged = /^bridged:(?=\S)([^\x00-\x1f\x7f]{1,200})$/.exec(text);
+  if (bridged) return { kind: 'bridged', device: bridged[1]! };
+  const tap = /^tap:([A-Za-z0-9._-]{1,64})$/.exec(text);
+  if (tap) return { kind: 'tap', device: tap[1]! };
+  throw new InvalidInputError('E_USAGE', `Invalid network ${quote(input)}.`, {
+    hint: 'Use nat (default), bridged:<host interface, as the hypervisor lists it> (e.g. bridged:br0, "bridged:en0: Wi-Fi (AirPort)") or tap:<tap interface> (QEMU).',
+  });
 }
 
 /** Validate everything before anything changes (exit code 2 on bad input). */
@@ -291,6 +296,11 @@ export async function vmList(host: Host): Promise<VmSummary[]> {
 
 export async function vmRecord(name: string, host: Host): Promise<VmRecord> {
   return readVmRecord(host.dirs, parseVmName(name));
+}
+
+/** What the VM's serial log cannot show on its hypervisor (see VmDriver.consoleNote); null when it shows all. */
+export function vmConsoleNote(record: VmRecord, host: Host): string | null {
+  return createDriver(record.hypervisor, host).consoleNote?.(record) ?? null;
 }
 
 /** Power the VM off; its record, image and disks stay. */

@@ -5,19 +5,35 @@
  */
 import { dirname, join } from 'node:path';
 import { InvalidInputError, MissingDependencyError } from '../../../common/errors.ts';
+import { quote } from '../../../common/validate.ts';
 import { binaryMissing, nameTaken } from '../errors.ts';
 import type { Host } from '../host.ts';
 import { lanAddress } from '../lan-address.ts';
 import { listVmRecords, VM_NAME_PREFIX } from '../records.ts';
 import { readLogLines } from '../serial-log.ts';
 import type { Detection, DriverFactory, HypervisorVm, NetworkMode, StartResult, VmRecord, VmStatus } from '../types.ts';
-import { NOT_FOUND, NOT_RUNNING, vboxDriverNotLoaded, vboxFailure } from './failures.ts';
-import { parseMachineReadable, parseVBoxVersion, parseVmList, stateFromVBox } from './machine-info.ts';
-import { findVBoxManage, VBOXMANAGE, VBoxManageFailure, vboxManage, type VBoxManage } from './vboxmanage.ts';
+import { NOT_FOUND, vboxDriverNotLoaded, vboxFailure } from './failures.ts';
+import { parseBridgedIfs, parseMachineReadable, parseVBoxVersion, parseVmList, stateFromVBox, type BridgedIf } from './machine-info.ts';
+import { findVBoxManage, machineLocked, VBOXMANAGE, VBoxManageFailure, vboxManage, type VBoxManage } from './vboxmanage.ts';
 
 /** The NIC iPXE drives on VirtualBox: the Intel PRO/1000 MT Desktop, as the G8OS docs used. */
 export const VBOX_NIC_TYPE = '82540EM';
 const POWER_OFF_WAIT_MS = 10_000;
+/**
+ * How often `unregistervm` is tried while VirtualBox says the machine is locked: a session can outlive a
+ * poweroff by a few seconds (a second apart).
+ */
+export const UNREGISTER_TRIES = 10;
+/** VMState values in which VirtualBox holds the machine's session: `controlvm poweroff` first. */
+const HOLDS_SESSION = new Set(['running', 'paused', 'gurumeditation', 'stuck', 'starting', 'stopping', 'saving', 'restoring', 'teleporting', 'teleportingpausedvm', 'teleportingin', 'livesnapshotting', 'onlinesnapshotting']);
+
+/**
+ * Why `vm logs` shows nothing before the kernel prints: VirtualBox's firmware has no serial mirror of its
+ * screen (SeaBIOS's sercon-port has no VirtualBox counterpart), so iPXE's lines appear only in the VM window.
+ */
+export const VBOX_EARLY_CONSOLE_NOTE =
+  "VirtualBox's firmware does not copy its screen to the serial port, so iPXE's lines show only in the VM's window " +
+  '(VirtualBox Manager > Show); this log starts when the G8OS kernel prints (console=ttyS0,115200).';
 
 /**
  * modifyvm's arguments. VirtualBox 7 documents hyphenated spellings (--nic-type1, --uart-mode1,
@@ -25,7 +41,12 @@ const POWER_OFF_WAIT_MS = 10_000;
  */
 export function modifyVmArgs(record: VmRecord, major: number): string[] {
   const v7 = major >= 7;
-  const nic = record.network.kind === 'bridged' ? ['--nic1', 'bridged', v7 ? '--bridge-adapter1' : '--bridgeadapter1', record.network.device] : ['--nic1', 'nat'];
+  // 7.x's NAT drops guest connections to 10.0.2.2 when that is the host's loopback, where g8boot's boot
+  // service listens by default (FIELD-NOTES §6); 6.1 has neither the restriction nor the option.
+  const nic =
+    record.network.kind === 'bridged'
+      ? ['--nic1', 'bridged', v7 ? '--bridge-adapter1' : '--bridgeadapter1', record.network.device]
+      : ['--nic1', 'nat', ...(v7 ? ['--nat-localhostreachable1', 'on'] : [])];
   return [
     '--memory', String(record.memoryMiB),
     '--cpus', String(record.cpus),
@@ -85,16 +106,18 @@ export const createVirtualBoxDriver: DriverFactory = (host: Host) => {
     return parseVmList(await vbox.run(['list', 'vms']));
   }
 
-  async function machineState(vbox: VBoxManage, record: VmRecord): Promise<VmStatus> {
+  const majorVersion = async () => Number((await detect()).version?.split('.')[0]);
+
+  async function machineState(vbox: VBoxManage, record: VmRecord): Promise<VmStatus & { vmState?: string | undefined }> {
     try {
       const info = parseMachineReadable(await vbox.run(['showvminfo', uuidOf(record), '--machinereadable']));
       const vmState = info.get('VMState');
       const state = stateFromVBox(vmState);
       if (state === 'crashed') {
         const tail = await readLogLines(record.serialLog, 5);
-        return { state, detail: `VirtualBox reports the VM ${vmState}${tail.length ? `; last console lines:\n${tail.join('\n')}` : ''}` };
+        return { state, vmState, detail: `VirtualBox reports the VM ${vmState}${tail.length ? `; last console lines:\n${tail.join('\n')}` : ''}` };
       }
-      return { state, ...(state === 'unknown' ? { detail: `VirtualBox state ${vmState ?? '(none)'}` } : {}) };
+      return { state, vmState, ...(state === 'unknown' ? { detail: `VirtualBox state ${vmState ?? '(none)'}` } : {}) };
     } catch (error) {
       if (error instanceof VBoxManageFailure && NOT_FOUND.test(error.stderr)) {
         return { state: 'missing', detail: 'VirtualBox no longer has this VM' };
@@ -103,24 +126,55 @@ export const createVirtualBoxDriver: DriverFactory = (host: Host) => {
     }
   }
 
+  const holdsSession = (status: { vmState?: string | undefined }) => status.vmState !== undefined && HOLDS_SESSION.has(status.vmState);
+
+  /** Power off whatever holds the session, a VM stuck in a guru meditation included; judged by VMState, not by words. */
   async function powerOff(vbox: VBoxManage, record: VmRecord): Promise<void> {
-    const before = await machineState(vbox, record);
-    if (!['running', 'paused', 'starting', 'stopping'].includes(before.state)) return;
+    if (!holdsSession(await machineState(vbox, record))) return;
     try {
       await vbox.run(['controlvm', uuidOf(record), 'poweroff']);
     } catch (error) {
-      if (!(error instanceof VBoxManageFailure && NOT_RUNNING.test(error.stderr))) throw error;
+      // It may have stopped by itself meanwhile: only a VM still holding its session is a failure.
+      if (!(error instanceof VBoxManageFailure) || holdsSession(await machineState(vbox, record))) throw error;
     }
     const deadline = Date.now() + POWER_OFF_WAIT_MS;
-    while (['running', 'stopping'].includes((await machineState(vbox, record)).state) && Date.now() < deadline) await host.sleep(250);
+    while (holdsSession(await machineState(vbox, record)) && Date.now() < deadline) await host.sleep(250);
   }
 
-  async function unregister(vbox: VBoxManage, uuid: string): Promise<void> {
-    try {
-      await vbox.run(['unregistervm', uuid, '--delete']);
-    } catch (error) {
-      if (!(error instanceof VBoxManageFailure && NOT_FOUND.test(error.stderr))) throw error;
+  /**
+   * Unregister and delete the VM's files: `--delete-all` on 7.x (also releases the DVD image in the machine
+   * folder), `--delete` on 6.x, which lacks it. "Locked" (VBOX_E_INVALID_OBJECT_STATE) right after a poweroff is
+   * tried again; a VM that holds its session again is powered off first.
+   */
+  async function unregister(vbox: VBoxManage, record: VmRecord): Promise<void> {
+    const deleteOption = (await majorVersion()) >= 7 ? '--delete-all' : '--delete';
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await vbox.run(['unregistervm', uuidOf(record), deleteOption], { tries: 1 });
+        return;
+      } catch (error) {
+        if (!(error instanceof VBoxManageFailure)) throw error;
+        if (NOT_FOUND.test(error.stderr)) return;
+        if (!machineLocked(error.stderr) || attempt >= UNREGISTER_TRIES) throw error;
+      }
+      await host.sleep(1_000);
+      await powerOff(vbox, record);
     }
+  }
+
+  /**
+   * The bridged adapter exactly as VirtualBox names it (`list bridgedifs`: "en0: Wi-Fi (AirPort)" on macOS,
+   * the adapter's description on Windows); anything else makes startvm fail, so it is refused before.
+   */
+  async function bridgedAdapter(vbox: VBoxManage, name: string): Promise<BridgedIf> {
+    const adapters = parseBridgedIfs(await vbox.run(['list', 'bridgedifs']));
+    const found = adapters.find((a) => a.name === name);
+    if (found) return found;
+    throw new InvalidInputError('E_VM_NETWORK_UNSUPPORTED', `VirtualBox has no host interface ${quote(name)} to bridge to.`, {
+      hint: adapters.length
+        ? `Use one of the names VirtualBox lists, exactly: ${adapters.map((a) => `"bridged:${a.name}"`).join(', ')}.`
+        : 'VirtualBox lists no interface to bridge to (`VBoxManage list bridgedifs`); use --network nat.',
+    });
   }
 
   /** Run `step`, turning VBoxManage's failure into words. */
@@ -140,8 +194,12 @@ export const createVirtualBoxDriver: DriverFactory = (host: Host) => {
     async hostAddressForGuest(network: NetworkMode): Promise<string> {
       if (network.kind === 'tap') throw new InvalidInputError('E_VM_NETWORK_UNSUPPORTED', 'VirtualBox has no tap networking; use --network nat or --network bridged:<interface>.');
       // VirtualBox's NAT engine shows the host as 10.0.2.2, like QEMU's user networking.
-      return network.kind === 'nat' ? '10.0.2.2' : lanAddress(host, network.device);
+      if (network.kind === 'nat') return '10.0.2.2';
+      const adapter = await bridgedAdapter(locate(), network.device);
+      return adapter.ip ?? lanAddress(host, network.device);
     },
+
+    consoleNote: () => VBOX_EARLY_CONSOLE_NOTE,
 
     async create(record: VmRecord): Promise<VmRecord> {
       if (record.media !== 'cd' || !record.image) {
@@ -180,7 +238,7 @@ export const createVirtualBoxDriver: DriverFactory = (host: Host) => {
         return { ...withId, dataDisk };
       } catch (error) {
         // Half a VM is worse than none: unregister it and delete what VirtualBox created.
-        await unregister(vbox, uuid).catch(() => undefined);
+        await unregister(vbox, withId).catch(() => undefined);
         throw error;
       }
     },
@@ -204,7 +262,7 @@ export const createVirtualBoxDriver: DriverFactory = (host: Host) => {
       const vbox = locate();
       await step(record, `remove ${record.name}`, async () => {
         await powerOff(vbox, record);
-        await unregister(vbox, uuidOf(record));
+        await unregister(vbox, record);
       });
     },
 

@@ -29,6 +29,26 @@ export function parseVmList(output: string): { name: string; uuid: string }[] {
   return [...output.matchAll(/^"(.*)" \{([0-9a-fA-F-]+)\}\s*$/gm)].map((m) => ({ name: m[1]!, uuid: m[2]! }));
 }
 
+export interface BridgedIf {
+  /** The name exactly as VirtualBox prints it (spaces, colons and parentheses included). */
+  name: string;
+  /** The host's IPv4 address on it; null when it has none (0.0.0.0). */
+  ip: string | null;
+}
+
+/** `list bridgedifs`: blocks of "Key:   value" lines, one block per interface, "Name:" first. */
+export function parseBridgedIfs(output: string): BridgedIf[] {
+  const adapters: BridgedIf[] = [];
+  for (const line of output.split(/\r?\n/)) {
+    const match = /^(\w+):\s*(.*?)\s*$/.exec(line);
+    if (!match) continue;
+    const [, key, value] = match as unknown as [string, string, string];
+    if (key === 'Name') adapters.push({ name: value, ip: null });
+    else if (key === 'IPAddress' && adapters.length && value !== '0.0.0.0' && value !== '') adapters.at(-1)!.ip = value;
+  }
+  return adapters;
+}
+
 /** `key="value"` and `key=value` lines (keys may be quoted too); later keys win. */
 export function parseMachineReadable(output: string): Map<string, string> {
   const fields = new Map<string, string>();

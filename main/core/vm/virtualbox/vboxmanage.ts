@@ -52,10 +52,24 @@ export class VBoxManageFailure extends Error {
 const ERROR_TEXT = /VBoxManage(?:\.exe)?: error:/;
 
 /**
+ * The result code VirtualBox names in its "Details: code VBOX_E_… (0x…)" line, e.g. VBOX_E_INVALID_OBJECT_STATE.
+ * VirtualBox 7 translates its messages by its own language setting (LANG=C does not help), but not these codes
+ * nor the interface names, so decisions rest on them.
+ */
+export function vboxResultCode(stderr: string): string | null {
+  return /\b((?:VBOX_E|NS_ERROR|E|CO_E)_[A-Z_]+) \(0x[0-9a-fA-F]+\)/.exec(stderr)?.[1] ?? null;
+}
+
+/** A machine's (or its session's) object state refused the call: locked by a session, or not unlockable yet. */
+export function machineLocked(stderr: string): boolean {
+  return vboxResultCode(stderr) === 'VBOX_E_INVALID_OBJECT_STATE' && !/\bIMedium\b/.test(stderr);
+}
+
+/**
  * Failures that go away when tried again a second later: a session lock still held by a VM that just powered
  * off (or by the GUI), and COM's server start-up race on Windows (CO_E_SERVER_EXEC_FAILURE).
  */
-const TRANSIENT = /already locked (?:for|by) a session|being locked or unlocked|CO_E_SERVER_EXEC_FAILURE/;
+const transient = (stderr: string) => machineLocked(stderr) || /CO_E_SERVER_EXEC_FAILURE/.test(stderr);
 
 export const VBOX_TRIES = 3;
 export const VBOX_RETRY_DELAY_MS = 1_000;
@@ -63,11 +77,12 @@ export const VBOX_RETRY_DELAY_MS = 1_000;
 export interface VBoxManage {
   path: string;
   /** stdout of a successful command; throws VBoxManageFailure (after retrying transient failures). */
-  run(args: readonly string[], options?: { okWhen?: (stdout: string) => boolean }): Promise<string>;
+  run(args: readonly string[], options?: { okWhen?: (stdout: string) => boolean; tries?: number }): Promise<string>;
 }
 
 export function vboxManage(host: Host, path: string): VBoxManage {
-  // LANG alone is overridden by LC_ALL/LC_MESSAGES when those are set; C everywhere keeps messages in English.
+  // LANG alone is overridden by LC_ALL/LC_MESSAGES when those are set. C keeps 6.x's messages in English;
+  // 7.x translates by its own setting, so nothing here depends on the words (vboxResultCode).
   const env = { ...host.env, LANG: 'C', LC_ALL: 'C' };
   return {
     path,
@@ -90,7 +105,7 @@ export function vboxManage(host: Host, path: string): VBoxManage {
         }
         const failed = code !== 0 || ERROR_TEXT.test(stderr);
         if (!failed || options.okWhen?.(stdout)) return stdout.replaceAll('\r\n', '\n');
-        if (attempt >= VBOX_TRIES || !TRANSIENT.test(stderr)) throw new VBoxManageFailure(args, code, stdout, stderr);
+        if (attempt >= (options.tries ?? VBOX_TRIES) || !transient(stderr)) throw new VBoxManageFailure(args, code, stdout, stderr);
         await host.sleep(VBOX_RETRY_DELAY_MS);
       }
     },
