@@ -9,7 +9,8 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import pLimit from 'p-limit';
 import { createCentralController } from '../main/core/zerotier/central.ts';
-import { isWaitingForAuthorization, memberState } from '../main/core/zerotier/member-state.ts';
+import type { NodeState } from '../main/common/node-states.ts';
+import { memberNodeState } from '../main/core/nodes/records.ts';
 import { startSimulator } from '../main/core/zerotier/simulator/server.ts';
 
 const NWID = 'd569b5a47421c8b7';
@@ -40,16 +41,17 @@ async function listThousand(): Promise<boolean> {
   const central = createCentralController({ baseUrl: url, token, requestsPerSecond: 1000 });
   const cpu: number[] = [];
   const wall: number[] = [];
-  let counts = { ready: 0, waiting: 0, assigning: 0, online: 0, waitingNow: 0 };
+  let counts: Partial<Record<NodeState, number>> & { online: number } = { online: 0 };
   for (let run = 0; run < 13; run++) {
     const started = performance.now();
     const before = process.cpuUsage();
     const members = await central.listMembers(NWID);
-    counts = { ready: 0, waiting: 0, assigning: 0, online: 0, waitingNow: 0 };
+    counts = { online: 0 };
+    const now = Date.now();
     for (const member of members) {
-      counts[memberState(member)]++;
+      const state = memberNodeState(member, now);
+      counts[state] = (counts[state] ?? 0) + 1;
       if (member.online) counts.online++;
-      if (isWaitingForAuthorization(member)) counts.waitingNow++;
     }
     const used = process.cpuUsage(before);
     // The first three runs warm up the JIT and the connection.
@@ -65,7 +67,7 @@ async function listThousand(): Promise<boolean> {
   process.stdout.write(
     `list+parse+classify 1,000 members: client CPU median ${median(cpu).toFixed(1)} ms, max ${worst.toFixed(1)} ms ` +
       `(budget 200 ms); wall median ${median(wall).toFixed(1)} ms over ${cpu.length} runs\n` +
-      `  classified: ${counts.ready} ready, ${counts.assigning} assigning, ${counts.waiting} waiting (${counts.waitingNow} online), ${counts.online} online\n`,
+      `  classified: ${Object.entries(counts).map(([state, n]) => `${n} ${state}`).join(', ')}\n`,
   );
   return worst <= 200;
 }
@@ -76,7 +78,7 @@ async function authorizeFifty(): Promise<boolean> {
   for (let i = 0; i < 20; i++) sim.addNode({ authorized: true });
   const central = createCentralController({ baseUrl: sim.centralBase, token: sim.token });
   const started = performance.now();
-  const waiting = (await central.listMembers(NWID)).filter(isWaitingForAuthorization);
+  const waiting = (await central.listMembers(NWID)).filter((m) => memberNodeState(m, Date.now()) === 'waiting');
   const limit = pLimit(8);
   await Promise.all(waiting.map((m) => limit(() => central.updateMember(NWID, m.nodeId, { authorized: true }))));
   const elapsed = performance.now() - started;

@@ -3,9 +3,13 @@
  * keeps it and the renderer draws it. Types only (runtime-agnostic): implemented by main/core/nodes.
  */
 import type { SerializedError } from './errors.ts';
+import type { NodeState } from './node-states.ts';
+
+export type { NodeState } from './node-states.ts';
 
 /**
- * What a probe of core0's Redis (port 6379) found. Exactly one per node:
+ * What a probe of core0's Redis (port 6379) found: a probe outcome, one input of a node's lifecycle state
+ * (`NodeState`, in node-states.ts), never a replacement for it. Exactly one per node:
  * - `ready`: it answered PING (see `tls` and `latencyMs`);
  * - `auth-required`: Redis answered but wants a password (core0 booted with `organization=`: a JWT), and none is
  *   set for the network;
@@ -134,12 +138,25 @@ export interface NodeRecord {
   physicalAddress: string | null;
   clientVersion: string | null;
   authorized: boolean;
+  /**
+   * Where the node stands in its life (new, waiting, assigning, starting, ready, degraded, lost, this computer),
+   * derived by `nodeState` (node-states.ts) when the record was last updated. Every face shows this word.
+   */
+  state: NodeState;
+  /** This computer's own ZeroTier node: shown as such, never probed as a G8OS node. */
+  thisComputer: boolean;
   /** Heard from recently (ZeroTier's lastSeen); false once `node-lost`. */
   online: boolean;
   /** When g8boot first saw the node (ms since the epoch). */
   firstSeen: number;
   /** ZeroTier's last-seen time (ms), or null when the controller does not say. */
   lastSeen: number | null;
+  /** When the member first asked to join, as the controller says (ms); null when it does not. */
+  creationTime: number | null;
+  /** When a sweep first listed it while an earlier sweep had not (the member-list diff); null when unknown. */
+  appearedAt: number | null;
+  /** Since when its current usable address is known (ms); null without one, or when older than g8boot's records. */
+  addressSince: number | null;
   /** The latest probe, or null before the first. */
   probe: ProbeResult | null;
   /** Newest last; bounded (the oldest entries are dropped). */

@@ -73,7 +73,7 @@ export function App() {
     );
   }
   const title = VIEWS.find((v) => v.view === view)?.title ?? '';
-  const waiting = data.nodes.filter((n) => !n.authorized).length;
+  const waiting = data.nodes.filter((n) => n.state === 'waiting').length;
 
   return (
     <AnnouncerProvider>

@@ -1,13 +1,15 @@
 /** Plain data for the pure tests: node records and app states as the service produces them. */
 import type { AppState } from '../../main/common/ipc.ts';
+import { nodeState } from '../../main/common/node-states.ts';
 import type { NodeRecord, ProbeState } from '../../main/common/nodes.ts';
 
 export const NETWORK = '8056c2e21c000001';
 
-export function node(nodeId: string, overrides: Partial<NodeRecord> & { state?: ProbeState } = {}): NodeRecord {
-  const { state, ...rest } = overrides;
+/** A record as the monitor leaves it; `probeState` is its latest probe's outcome, and its `state` is derived. */
+export function node(nodeId: string, overrides: Partial<NodeRecord> & { probeState?: ProbeState } = {}): NodeRecord {
+  const { probeState: state, ...rest } = overrides;
   const authorized = rest.authorized ?? state !== 'pending';
-  return {
+  const record: Omit<NodeRecord, 'state'> = {
     networkId: NETWORK,
     nodeId,
     name: '',
@@ -17,14 +19,19 @@ export function node(nodeId: string, overrides: Partial<NodeRecord> & { state?: 
     physicalAddress: '203.0.113.7',
     clientVersion: '1.14.1',
     authorized,
+    thisComputer: false,
     online: true,
     firstSeen: 1_700_000_000_000,
     lastSeen: 1_700_000_000_000,
+    creationTime: null,
+    appearedAt: null,
+    addressSince: null,
     probe: state ? { state, address: rest.ip ?? null, port: 6379, tls: null, latencyMs: null, core0Version: null, detail: state, checkedAt: 1_700_000_000_000 } : null,
     history: [],
     vmHint: null,
     ...rest,
   };
+  return { ...record, state: rest.state ?? nodeState(record, 1_700_000_000_000) };
 }
 
 export function appState(overrides: Partial<AppState> = {}): AppState {

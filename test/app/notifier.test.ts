@@ -3,8 +3,8 @@ import { createNotifier, type NotificationModel } from '../../main/app/notificat
 import type { MonitorEvent } from '../../main/common/nodes.ts';
 import { node } from './fixtures.ts';
 
-const joined = (nodeId: string, extra = {}): MonitorEvent => ({ type: 'node-joined', at: Date.now(), node: node(nodeId, { authorized: false, state: 'pending', ...extra }) });
-const ready = (nodeId: string, ip: string): MonitorEvent => ({ type: 'node-ready', at: Date.now(), node: node(nodeId, { state: 'ready', ip }) });
+const joined = (nodeId: string, extra = {}): MonitorEvent => ({ type: 'node-joined', at: Date.now(), node: node(nodeId, { authorized: false, probeState: 'pending', ...extra }) });
+const ready = (nodeId: string, ip: string): MonitorEvent => ({ type: 'node-ready', at: Date.now(), node: node(nodeId, { probeState: 'ready', ip }) });
 
 describe('notifications', () => {
   let shown: NotificationModel[];

@@ -31,13 +31,13 @@ describe('tray icon state', () => {
   });
 
   it('is online on the network, with the counts in words', () => {
-    const model = trayModel({ state: appState(), nodes: [node('aaaaaaaaaa', { state: 'ready', ip: '10.147.17.9' }), node('bbbbbbbbbb', { state: 'no-address' })], hypervisors: [], startAtLogin: false });
+    const model = trayModel({ state: appState(), nodes: [node('aaaaaaaaaa', { probeState: 'ready', ip: '10.147.17.9' }), node('bbbbbbbbbb', { probeState: 'no-address' })], hypervisors: [], startAtLogin: false });
     expect(model.icon).toBe('online');
     expect(model.tooltip).toBe('g8boot: network 8056c2e21c000001 · 1 node ready');
   });
 
   it('asks for attention when nodes wait, the API is unreachable or the boot service failed', () => {
-    const waiting = trayModel({ state: appState(), nodes: [node('cccccccccc', { state: 'pending', authorized: false })], hypervisors: [], startAtLogin: false });
+    const waiting = trayModel({ state: appState(), nodes: [node('cccccccccc', { probeState: 'pending', authorized: false })], hypervisors: [], startAtLogin: false });
     expect(waiting.icon).toBe('attention');
     expect(waiting.tooltip).toContain('1 waiting for authorization');
     // An unauthorized node that is offline does not ask for anything now.
@@ -88,9 +88,9 @@ describe('tray menu', () => {
 
   it('puts an Authorize entry per waiting node and Authorize all waiting in the nodes submenu', () => {
     const nodes = [
-      node('1111111111', { state: 'ready', ip: '10.147.17.2' }),
-      node('2222222222', { state: 'pending', authorized: false, name: 'g8os-525400aabbcc' }),
-      node('3333333333', { state: 'pending', authorized: false }),
+      node('1111111111', { probeState: 'ready', ip: '10.147.17.2' }),
+      node('2222222222', { probeState: 'pending', authorized: false, name: 'g8os-525400aabbcc' }),
+      node('3333333333', { probeState: 'pending', authorized: false }),
     ];
     const submenu = find(trayModel({ state: appState(), nodes, hypervisors: [], startAtLogin: false }).menu, 'Nodes:');
     expect(submenu?.label).toBe('Nodes: 1 ready, 2 waiting');
@@ -102,7 +102,7 @@ describe('tray menu', () => {
   });
 
   it('lists at most a screenful of waiting nodes and counts the rest', () => {
-    const nodes = Array.from({ length: 40 }, (_, i) => node(i.toString(16).padStart(10, '0'), { authorized: false, state: 'pending' }));
+    const nodes = Array.from({ length: 40 }, (_, i) => node(i.toString(16).padStart(10, '0'), { authorized: false, probeState: 'pending' }));
     const submenu = find(trayModel({ state: appState(), nodes, hypervisors: [], startAtLogin: false }).menu, 'Nodes:') as { items: MenuItemModel[] };
     const authorizeOne = submenu.items.filter((i) => i.kind === 'action' && i.command.type === 'authorize');
     expect(authorizeOne).toHaveLength(MAX_LISTED_WAITING);

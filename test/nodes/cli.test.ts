@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { NODE_STATES } from '../../main/common/node-states.ts';
 import { PROBE_STATES } from '../../main/common/nodes.ts';
 import type { Simulator } from '../../main/core/zerotier/simulator/server.ts';
 import { BIN, ROOT, runCli } from '../helpers/cli.ts';
@@ -74,19 +75,35 @@ describe('g8boot nodes <nwid> --json', () => {
       expect(typeof node.name).toBe('string');
       expect(typeof node.authorized).toBe('boolean');
       expect(node.ip === null || typeof node.ip === 'string').toBe(true);
-      expect(PROBE_STATES).toContain(node.state);
+      expect(NODE_STATES).toContain(node.state);
+      expect(PROBE_STATES).toContain(node.probe);
       expect(node.tls === null || typeof node.tls === 'boolean').toBe(true);
       expect(node.latencyMs === null || typeof node.latencyMs === 'number').toBe(true);
     }
     const byId = new Map(nodes.map((n) => [n.nodeId, n]));
-    expect(byId.get(ids.ready)).toMatchObject({ name: 'plain', authorized: true, ip: A.plain, state: 'ready', tls: false, latencyMs: expect.any(Number) });
+    // `state` is where the node stands (the words every face uses); `probe` what its Redis answered. The members
+    // were authorized moments ago, so those whose Redis does not answer yet are starting, not failed.
+    expect(byId.get(ids.ready)).toMatchObject({ name: 'plain', authorized: true, ip: A.plain, state: 'ready', probe: 'ready', tls: false, latencyMs: expect.any(Number) });
     expect(byId.get(ids.readyTls)).toMatchObject({ ip: A.tls, state: 'ready', tls: true });
-    expect(byId.get(ids['auth-plaintext'])).toMatchObject({ state: 'auth-plaintext', tls: false, latencyMs: null });
-    expect(byId.get(ids.timeout)).toMatchObject({ state: 'timeout', tls: null, latencyMs: null });
-    expect(byId.get(ids.refused)).toMatchObject({ state: 'refused' });
-    expect(byId.get(ids['not-redis'])).toMatchObject({ state: 'not-redis' });
-    expect(byId.get(ids.pending)).toMatchObject({ authorized: false, state: 'pending', tls: null });
-    expect(byId.get(ids['no-address'])).toMatchObject({ authorized: true, ip: null, state: 'no-address' });
+    expect(byId.get(ids['auth-plaintext'])).toMatchObject({ state: 'degraded', probe: 'auth-plaintext', tls: false, latencyMs: null });
+    expect(byId.get(ids.timeout)).toMatchObject({ state: 'starting', probe: 'timeout', tls: null, latencyMs: null });
+    expect(byId.get(ids.refused)).toMatchObject({ state: 'starting', probe: 'refused' });
+    expect(byId.get(ids['not-redis'])).toMatchObject({ state: 'degraded', probe: 'not-redis' });
+    expect(byId.get(ids.pending)).toMatchObject({ authorized: false, state: 'waiting', probe: 'pending', tls: null });
+    expect(byId.get(ids['no-address'])).toMatchObject({ authorized: true, ip: null, state: 'assigning', probe: 'no-address' });
+  });
+
+  test('`zt members` names every member with the word `nodes` used', async () => {
+    const sim = await testSimulator({ addressDelayMs: 60_000 });
+    population(sim);
+    const env = environment(sim);
+    const nodes = await runCli(['nodes', NWID, '--json', '--timeout', '0.6'], { env });
+    expect(nodes.code, nodes.stderr).toBe(0);
+    const members = await runCli(['zt', 'members', NWID, '--json'], { env });
+    expect(members.code, members.stderr).toBe(0);
+    const stateOf = (run: { stdout: string }) => Object.fromEntries((JSON.parse(run.stdout) as { nodeId: string; state: string }[]).map((n) => [n.nodeId, n.state]));
+    expect(stateOf(members)).toEqual(stateOf(nodes));
+    expect(new Set(Object.values(stateOf(nodes)))).toEqual(new Set(['ready', 'degraded', 'starting', 'waiting', 'assigning']));
   });
 
   test('--redis-port, a password from a file allowed over plain text, and the table', async () => {
@@ -97,10 +114,11 @@ describe('g8boot nodes <nwid> --json', () => {
     await import('node:fs/promises').then((fs) => fs.writeFile(file, 'jwt\n'));
     const table = await runCli(['nodes', NWID, '--redis-password-file', file, '--allow-plaintext-password'], { env });
     expect(table.code, table.stderr).toBe(0);
-    expect(table.stdout.split('\n')[0]).toMatch(/^NODE ID\s+NAME\s+STATE\s+TLS\s+LATENCY\s+IP/);
-    expect(table.stdout).toMatch(new RegExp(`${id}\\s+-\\s+ready\\s+plain`));
+    expect(table.stdout.split('\n')[0]).toMatch(/^NODE ID\s+NAME\s+STATE\s+PROBE\s+TLS\s+LATENCY\s+IP/);
+    expect(table.stdout).toMatch(new RegExp(`${id}\\s+-\\s+ready\\s+ready\\s+plain`));
     const otherPort = await runCli(['nodes', NWID, '--json', '--redis-port', '6380', '--timeout', '0.5'], { env });
-    expect((JSON.parse(otherPort.stdout) as { state: string }[])[0]?.state).toBe('refused');
+    // Redis answered at this address a moment ago: nothing on the port now is a degraded node, not a starting one.
+    expect((JSON.parse(otherPort.stdout) as { probe: string; state: string }[])[0]).toMatchObject({ probe: 'refused', state: 'degraded' });
   });
 
   test('bad input exits 2 before anything is contacted', async () => {

@@ -25,10 +25,10 @@ describe('exportNodes', () => {
   test('csv: a header and a row per node, quoted per RFC 4180, formulas defused', () => {
     const text = exportNodes(nodes, 'csv');
     const lines = text.split('\r\n');
-    expect(lines[0]).toBe('nodeId,name,description,authorized,online,ip,ips,state,tls,latencyMs,core0Version,physicalAddress,clientVersion,firstSeen,lastSeen');
-    expect(lines[1]).toBe('89e92ceee5,node-1,,true,true,10.147.17.5,10.147.17.5,ready,true,1.5,,203.0.113.9,1.14.1,2023-11-14T22:13:20.000Z,2023-11-14T22:13:20.000Z');
-    expect(text).toContain(`aaaaaaaaaa,"'=HYPERLINK(""http://x"")","a, ""quoted""\nline",true,true,,fd56:1234::1,ready,false`);
-    expect(text).toContain('bbbbbbbbbb,node-1,,false,true,,,pending,,,');
+    expect(lines[0]).toBe('nodeId,name,description,authorized,online,ip,ips,state,probe,tls,latencyMs,core0Version,physicalAddress,clientVersion,firstSeen,lastSeen');
+    expect(lines[1]).toBe('89e92ceee5,node-1,,true,true,10.147.17.5,10.147.17.5,ready,ready,true,1.5,,203.0.113.9,1.14.1,2023-11-14T22:13:20.000Z,2023-11-14T22:13:20.000Z');
+    expect(text).toContain(`aaaaaaaaaa,"'=HYPERLINK(""http://x"")","a, ""quoted""\nline",true,true,,fd56:1234::1,ready,ready,false`);
+    expect(text).toContain('bbbbbbbbbb,node-1,,false,true,,,waiting,pending,,,');
     expect(text.endsWith('\r\n')).toBe(true);
   });
 

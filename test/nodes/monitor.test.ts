@@ -90,6 +90,7 @@ async function until(check: () => boolean, timeoutMs: number, what: string): Pro
 }
 
 const stateOf = (h: Harness, nodeId: string) => h.monitor.nodes().find((n) => n.nodeId === nodeId)?.probe?.state;
+const lifeOf = (h: Harness, nodeId: string) => h.monitor.nodes().find((n) => n.nodeId === nodeId)?.state;
 
 describe('the story of a node: join → authorize → address → ready → lost → back → degraded', () => {
   test('manual policy: events in order, history kept, inventory persisted', async () => {
@@ -100,30 +101,32 @@ describe('the story of a node: join → authorize → address → ready → lost
     await h.monitor.sweepNow();
     expect(h.take()).toEqual(['node-joined']);
     expect(stateOf(h, node)).toBe('pending');
+    expect(lifeOf(h, node)).toBe('waiting');
 
     const authorized = await h.monitor.authorize(node, true);
-    expect(authorized).toMatchObject({ nodeId: node, authorized: true, ip: null });
+    expect(authorized).toMatchObject({ nodeId: node, authorized: true, ip: null, state: 'assigning' });
     expect(authorized.probe?.state).toBe('no-address');
     expect(h.take()).toEqual(['node-authorized']);
     expect(h.sim.population.member(NWID, node)?.authorized).toBe(true);
 
     await h.monitor.sweepNow();
     expect(h.take()).toEqual(['node-addressed', 'node-ready']);
-    expect(h.monitor.nodes()[0]).toMatchObject({ ip: redis.address, probe: { state: 'ready', tls: false, address: redis.address } });
+    expect(h.monitor.nodes()[0]).toMatchObject({ ip: redis.address, state: 'ready', probe: { state: 'ready', tls: false, address: redis.address } });
 
     h.sim.setOnline(node, false, { lastSeenAgoMs: 10 * 60_000 });
     await h.monitor.sweepNow();
     expect(h.take()).toEqual(['node-lost']);
-    expect(h.monitor.nodes()[0]?.online).toBe(false);
+    expect(h.monitor.nodes()[0]).toMatchObject({ online: false, state: 'lost' });
 
     h.sim.setOnline(node, true);
     await h.monitor.sweepNow();
-    expect(h.take()).toEqual(['node-back']);
+    expect(h.take()).toEqual(['node-back', 'node-ready']);
 
     await redis.close();
     await h.monitor.sweepNow();
     expect(h.take()).toEqual(['node-degraded']);
     expect(stateOf(h, node)).toBe('refused');
+    expect(lifeOf(h, node)).toBe('degraded');
 
     await h.monitor.sweepNow();
     expect(h.take()).toEqual([]);

@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { G8bootError } from '../../main/common/errors.ts';
+import { nodeState } from '../../main/common/node-states.ts';
 import type {
   AppState,
   BootLinks,
@@ -41,7 +42,7 @@ export function makeNode(i: number, now = Date.now()): NodeRecord {
   const state: ProbeState = authorized ? PROBE_CYCLE[i % PROBE_CYCLE.length]! : 'pending';
   const ip = state === 'no-address' || !authorized ? null : `10.147.${(i >> 8) & 255}.${(i & 255) + 1}`;
   const online = i % 29 !== 3;
-  return {
+  const record: Omit<NodeRecord, 'state'> = {
     networkId: NWID,
     nodeId,
     name: `g8os-525400${(0x100000 + i).toString(16).slice(-6)}`,
@@ -51,9 +52,13 @@ export function makeNode(i: number, now = Date.now()): NodeRecord {
     physicalAddress: `203.0.113.${(i % 250) + 1}`,
     clientVersion: '1.14.1',
     authorized,
+    thisComputer: false,
     online,
     firstSeen: now - 3_600_000,
     lastSeen: online ? now - (i % 50) * 1000 : now - 7 * 60_000,
+    creationTime: now - 3_600_000,
+    appearedAt: null,
+    addressSince: ip ? now - 3_500_000 : null,
     probe: authorized
       ? {
           state,
@@ -69,6 +74,7 @@ export function makeNode(i: number, now = Date.now()): NodeRecord {
     history: [{ at: now - 3_600_000, state: 'pending' }, ...(authorized ? [{ at: now - 3_500_000, state }] : [])],
     vmHint: i === 2 ? { vm: 'g8boot-test-1', hypervisor: 'qemu', startedAt: now - 3_650_000 } : null,
   };
+  return { ...record, state: nodeState(record, now) };
 }
 
 export function makeNodes(count: number, now = Date.now()): NodeRecord[] {
@@ -180,13 +186,14 @@ export class FakeBackend implements Backend {
       authorizeNode: async (nodeId: string, authorized: boolean) => {
         const node = self.nodes.find((n) => n.nodeId === nodeId);
         if (!node) throw failure({ name: 'G8bootError', code: 'E_NOT_FOUND', message: `no node ${nodeId}` });
-        const updated: NodeRecord = { ...node, authorized, probe: authorized ? node.probe : null };
+        const changed = { ...node, authorized, probe: authorized ? node.probe : null };
+        const updated: NodeRecord = { ...changed, state: nodeState(changed, Date.now()) };
         self.setNodes(self.nodes.map((n) => (n.nodeId === nodeId ? updated : n)));
         return updated;
       },
       authorizeAllWaiting: async () => {
-        const waiting = self.nodes.filter((n) => !n.authorized).length;
-        self.setNodes(self.nodes.map((n) => ({ ...n, authorized: true })));
+        const waiting = self.nodes.filter((n) => n.state === 'waiting').length;
+        self.setNodes(self.nodes.map((n) => (n.state === 'waiting' ? { ...n, authorized: true, state: nodeState({ ...n, authorized: true }, Date.now()) } : n)));
         return waiting;
       },
       renameNode: async (nodeId: string, name: string) => {

@@ -315,14 +315,14 @@ describe('node table with 1,000 nodes', () => {
       await waitUntil(async () => (await page.locator('[role="row"][data-index]').count()) === 1);
       await page.getByRole('searchbox').fill('');
       await page.getByRole('combobox', { name: 'Show' }).selectOption('waiting');
-      const waiting = backend.nodes.filter((n) => !n.authorized).length;
+      const waiting = backend.nodes.filter((n) => n.state === 'waiting').length;
       await waitUntil(async () => (await table.getAttribute('aria-rowcount')) === String(waiting + 1));
 
       // Export what is shown.
       await page.getByRole('combobox', { name: 'Export as' }).selectOption('csv');
       await page.getByRole('button', { name: `Export ${waiting} nodes` }).click();
       await waitUntil(() => backend.exports.length === 1);
-      expect(backend.exports[0]).toEqual({ format: 'csv', nodeIds: expect.arrayContaining([backend.nodes.find((n) => !n.authorized)!.nodeId]) });
+      expect(backend.exports[0]).toEqual({ format: 'csv', nodeIds: expect.arrayContaining([backend.nodes.find((n) => n.state === 'waiting')!.nodeId]) });
       expect(backend.exports[0]!.nodeIds).toHaveLength(waiting);
 
       // Authorize one from its row: the pushed list moves it out of "waiting".
@@ -377,7 +377,7 @@ describe('node table with 1,000 nodes', () => {
 
       // Pushed updates reach the visible rows.
       const refused = { ...target.probe!, state: 'refused' as const, latencyMs: null, detail: 'connection refused' };
-      backend.setNodes(backend.nodes.map((n) => (n.nodeId === target.nodeId ? { ...n, probe: refused } : n)));
+      backend.setNodes(backend.nodes.map((n) => (n.nodeId === target.nodeId ? { ...n, probe: refused, state: 'degraded' as const } : n)));
       await page.locator(`[role="row"][data-node-id="${target.nodeId}"]`).getByText('Refused').waitFor({ timeout: 5000 });
     });
   });

@@ -1,7 +1,6 @@
 import { isIPv6 } from 'node:net';
 import { describe, expect, test } from 'vitest';
 import { computedAddresses, rfc4193Address, sixPlaneAddress } from '../../main/core/zerotier/addresses.ts';
-import { isWaitingForAuthorization, memberState } from '../../main/core/zerotier/member-state.ts';
 import { isOnline, ONLINE_WINDOW_MS } from '../../main/core/zerotier/online.ts';
 import type { NetworkId } from '../../main/core/zerotier/types.ts';
 
@@ -41,18 +40,5 @@ describe('online and member state', () => {
     expect(isOnline(clock + 500, clock)).toBe(true);
     expect(isOnline(null, clock)).toBe(false);
     expect(isOnline(0, clock)).toBe(false);
-  });
-
-  test('waiting, assigning, ready', () => {
-    expect(memberState({ authorized: false, ips: [] })).toBe('waiting');
-    expect(memberState({ authorized: false, ips: ['10.0.0.3'] })).toBe('waiting');
-    expect(memberState({ authorized: true, ips: [] })).toBe('assigning');
-    expect(memberState({ authorized: true, ips: ['10.0.0.3'] })).toBe('ready');
-  });
-
-  test('only online unauthorized members are waiting for authorization', () => {
-    expect(isWaitingForAuthorization({ authorized: false, ips: [], online: true })).toBe(true);
-    expect(isWaitingForAuthorization({ authorized: false, ips: [], online: false })).toBe(false);
-    expect(isWaitingForAuthorization({ authorized: true, ips: [], online: true })).toBe(false);
   });
 });

@@ -271,7 +271,7 @@ export function createAppService(deps: AppDeps): AppService {
   };
   const ready = restore();
 
-  const waiting = (): NodeRecord[] => (monitor?.nodes() ?? []).filter((n) => !n.authorized && n.online);
+  const waiting = (): NodeRecord[] => (monitor?.nodes() ?? []).filter((n) => n.state === 'waiting');
   const findNode = (nodeId: string): NodeRecord => {
     const node = requireMonitor().nodes().find((n) => n.nodeId === nodeId);
     if (!node) throw new InvalidInputError('E_NO_SUCH_NODE', `Node ${nodeId} is not on network ${settings.networkId()}.`, { hint: 'Refresh the node list.' });

@@ -4,6 +4,7 @@
  * into a Menu and sets it again on every change (Linux shows a menu only when setContextMenu is called again).
  */
 import type { AppState, HypervisorName, HypervisorView, View } from '../../common/ipc.ts';
+import { NODE_STATE_WORDS } from '../../common/node-states.ts';
 import { isCredentialState, PROBE_STATE_WORDS, type NodeRecord } from '../../common/nodes.ts';
 
 export type TrayIconState = 'unconfigured' | 'joining' | 'online' | 'attention';
@@ -46,8 +47,9 @@ export interface TrayInput {
 /** Waiting nodes listed one by one in the submenu; more are counted and left to the dashboard. */
 export const MAX_LISTED_WAITING = 15;
 
-export const isWaiting = (node: NodeRecord) => !node.authorized && node.online;
-export const isReady = (node: NodeRecord) => node.authorized && node.probe?.state === 'ready';
+/** The node's lifecycle state (main/common/node-states.ts) decides: the tray counts what every face counts. */
+export const isWaiting = (node: NodeRecord) => node.state === 'waiting';
+export const isReady = (node: NodeRecord) => node.state === 'ready';
 /** Redis is there, but a password or the person's trust is missing (a credential or trust problem). */
 export const needsCredentials = (node: NodeRecord) => node.authorized && isCredentialState(node.probe?.state);
 
@@ -95,7 +97,7 @@ function tooltip(state: AppState, icon: TrayIconState, ready: number, waiting: n
   const joined = state.thisMachine?.network;
   if (icon === 'joining') parts.push(joined ? `this machine: ${joined.statusText}` : 'looking for nodes');
   parts.push(`${plural(ready, 'node')} ready`);
-  if (waiting > 0) parts.push(`${waiting} waiting for authorization`);
+  if (waiting > 0) parts.push(`${waiting} ${NODE_STATE_WORDS.waiting.label.toLowerCase()}`);
   const changed = troubled.filter((n) => n.probe?.state === 'cert-changed').length;
   if (changed > 0) parts.push(`CERTIFICATE CHANGED on ${plural(changed, 'node')}`);
   if (troubled.length > changed) parts.push(`${plural(troubled.length - changed, 'node')} need${troubled.length - changed === 1 ? 's' : ''} a password`);

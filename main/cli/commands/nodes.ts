@@ -10,6 +10,7 @@
  */
 import { Option, type Command } from 'commander';
 import { G8bootError, InvalidInputError } from '../../common/errors.ts';
+import { isNodeState, NODE_STATES } from '../../common/node-states.ts';
 import {
   isCredentialState,
   PROBE_STATE_WORDS,
@@ -113,14 +114,23 @@ function parseFormat(input: string): ExportFormat {
   throw new InvalidInputError('E_INVALID_FORMAT', `Unknown export format ${quote(input)}.`, { hint: 'Use --format json, csv or blueprint.' });
 }
 
-function parseStates(input: string | undefined): Set<ProbeState> | null {
+const isProbeState = (value: string): value is ProbeState => (PROBE_STATES as readonly string[]).includes(value);
+
+/**
+ * `--state`: lifecycle states (ready, waiting, degraded…) and, for finer choices, probe outcomes (refused,
+ * auth-required…). A node matches when its state or its last probe's outcome is listed.
+ */
+function parseStates(input: string | undefined): ((node: NodeRecord) => boolean) | null {
   if (input === undefined) return null;
   const states = input.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = states.find((s) => !(PROBE_STATES as readonly string[]).includes(s));
+  const unknown = states.find((s) => !isNodeState(s) && !isProbeState(s));
   if (unknown !== undefined || states.length === 0) {
-    throw new InvalidInputError('E_INVALID_STATE', `Unknown node state ${quote(unknown ?? input)}.`, { hint: `States: ${PROBE_STATES.join(', ')}.` });
+    throw new InvalidInputError('E_INVALID_STATE', `Unknown node state ${quote(unknown ?? input)}.`, {
+      hint: `States: ${NODE_STATES.join(', ')}; or what the last probe found: ${PROBE_STATES.join(', ')}.`,
+    });
   }
-  return new Set(states as ProbeState[]);
+  const wanted = new Set<string>(states);
+  return (node) => wanted.has(node.state) || (node.probe !== null && wanted.has(node.probe.state));
 }
 
 interface MonitorChoices {
@@ -164,7 +174,9 @@ function nodeSummary(node: NodeRecord) {
     name: node.name,
     authorized: node.authorized,
     ip: node.ip,
-    state: node.probe?.state ?? null,
+    state: node.state,
+    thisComputer: node.thisComputer,
+    probe: node.probe?.state ?? null,
     tls: node.probe?.tls ?? null,
     latencyMs: node.probe?.latencyMs ?? null,
     core0Version: node.probe?.core0Version ?? null,
@@ -180,6 +192,9 @@ function nodeSummary(node: NodeRecord) {
     clientVersion: node.clientVersion,
     firstSeen: node.firstSeen,
     lastSeen: node.lastSeen,
+    creationTime: node.creationTime,
+    appearedAt: node.appearedAt,
+    addressSince: node.addressSince,
     vmHint: node.vmHint,
   };
 }
@@ -190,10 +205,11 @@ function shorten(text: string, max = 60): string {
 
 function printNodes(nodes: readonly NodeRecord[]): void {
   printTable(
-    ['NODE ID', 'NAME', 'STATE', 'TLS', 'LATENCY', 'IP', 'ONLINE', 'CORE0 / DETAIL'],
+    ['NODE ID', 'NAME', 'STATE', 'PROBE', 'TLS', 'LATENCY', 'IP', 'ONLINE', 'CORE0 / DETAIL'],
     nodes.map((n) => [
       n.nodeId,
       n.name || '-',
+      n.state,
       n.probe ? stateCell(n.probe.state) : '-',
       n.probe?.tls == null ? '-' : n.probe.tls ? 'tls' : 'plain',
       n.probe?.latencyMs == null ? '-' : `${n.probe.latencyMs} ms`,
@@ -253,7 +269,7 @@ function describeEvent(event: MonitorEvent): string {
       const { node } = event;
       const where = node.ip ?? node.ips[0] ?? 'no address';
       const probe = node.probe ? `${node.probe.state}: ${node.probe.detail}` : 'not probed yet';
-      return `${time} ${event.type} ${node.nodeId}${node.name ? ` (${node.name})` : ''} ${where}, ${probe}`;
+      return `${time} ${event.type} ${node.nodeId}${node.name ? ` (${node.name})` : ''} ${node.state}, ${where}, ${probe}`;
     }
   }
 }
@@ -272,7 +288,7 @@ export function registerNodeCommands(program: Command): void {
     withControllerOptions(
       program
         .command('nodes')
-        .description(`every node of a network with core0's Redis probed: ${PROBE_STATES.join(', ')}`)
+        .description(`every node of a network with core0's Redis probed, and where each stands: ${NODE_STATES.join(', ')}`)
         .argument('<nwid>', 'network id (16 hex digits)')
         .option('--deep', 'also ask core0 itself (core.ping) on nodes whose Redis answers')
         .option('--watch', 'keep sweeping: a live table in a terminal (Ctrl+C to stop), else one table (or JSON line) per sweep')
@@ -341,7 +357,7 @@ export function registerNodeCommands(program: Command): void {
         .argument('<nwid>', 'network id (16 hex digits)')
         .requiredOption('--format <format>', 'json, csv or blueprint')
         .option('-o, --output <file>', 'write to this file ("-" or none: standard output); only a regular file is replaced')
-        .option('--state <states>', 'only nodes in these states, comma-separated (e.g. ready)')
+        .option('--state <states>', 'only nodes in these states (or with these probe outcomes), comma-separated (e.g. ready)')
         .option('--cached', 'export the inventory as last seen, without asking ZeroTier or probing'),
     ),
   ).action(async (networkArg: string, flags: ExportFlags) => {
@@ -360,7 +376,7 @@ export function registerNodeCommands(program: Command): void {
     } else {
       nodes = await withMonitor(networkId, flags, {}, (monitor) => monitor.sweepNow());
     }
-    const selected = states ? nodes.filter((n) => n.probe !== null && states.has(n.probe.state)) : nodes;
+    const selected = states ? nodes.filter(states) : nodes;
     const text = exportNodes(selected, format);
     if (outputPath === undefined) return printDocument(text);
     await writeOutput(outputPath, text);

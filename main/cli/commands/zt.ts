@@ -9,6 +9,7 @@
 import type { Command } from 'commander';
 import { G8bootError, InvalidInputError } from '../../common/errors.ts';
 import { parseIntInRange, parseNetworkId, parseNodeId } from '../../common/validate.ts';
+import type { NodeRecord, NodeState } from '../../common/nodes.ts';
 import type { Controller, ControllerFlags, JoinedNetwork, Member, Network } from '../../core/zerotier/index.ts';
 import { print, printJson, printTable, say } from '../output.ts';
 
@@ -60,13 +61,29 @@ function joinedRows(networks: readonly JoinedNetwork[], describe: (n: JoinedNetw
   return networks.map((n) => [n.id, n.name || '-', `${n.status} (${describe(n)})`, n.assignedAddresses.join(', ') || '-', n.device ?? '-']);
 }
 
-function printMembers(members: readonly Member[], state: (m: Member) => string): void {
+/** g8boot's records of a network's nodes (the inventory `nodes` and the app keep), by node id; read only. */
+async function knownRecords(nwid: string): Promise<Map<string, NodeRecord>> {
+  const [{ createConfStore }, { loadInventory }, { inventoryKey }] = await Promise.all([
+    import('../../core/store/index.ts'),
+    import('../../core/nodes/inventory-schema.ts'),
+    import('../../core/nodes/inventory.ts'),
+  ]);
+  const store = createConfStore({ log: (line) => say(`g8boot: ${line}`) });
+  try {
+    return new Map(loadInventory(store.get(inventoryKey(nwid)), store.path).records.map((r) => [r.nodeId, r]));
+  } catch {
+    // An inventory this g8boot cannot read (a newer one) only loses the probe detail: the controller's word stands.
+    return new Map();
+  }
+}
+
+function printMembers(members: readonly (Member & { state: NodeState })[]): void {
   printTable(
     ['NODE ID', 'NAME', 'STATE', 'ONLINE', 'LAST SEEN', 'IPS', 'PHYSICAL', 'VERSION'],
     members.map((m) => [
       m.nodeId,
       m.name || '-',
-      state(m),
+      m.state,
       m.online ? 'online' : 'offline',
       ago(m.lastSeen),
       m.ips.join(', ') || '-',
@@ -104,10 +121,7 @@ async function setAuthorization(
       hint: '`g8boot zt members <nwid>` lists the members; those in state "waiting" asked to join.',
     });
   }
-  const [{ default: pLimit }, { isWaitingForAuthorization, memberState }] = await Promise.all([
-    import('p-limit'),
-    import('../../core/zerotier/index.ts'),
-  ]);
+  const [{ default: pLimit }, { memberNodeState }] = await Promise.all([import('p-limit'), import('../../core/nodes/records.ts')]);
   await withController(options, async (controller) => {
     let targets: string[] = requested;
     const members = requested.length > 0 || options.allWaiting ? await controller.listMembers(nwid) : [];
@@ -123,7 +137,8 @@ async function setAuthorization(
       });
     }
     if (options.allWaiting) {
-      const waiting = members.filter(isWaitingForAuthorization).map((m) => m.nodeId);
+      const records = await knownRecords(nwid);
+      const waiting = members.filter((m) => memberNodeState(m, Date.now(), records.get(m.nodeId)) === 'waiting').map((m) => m.nodeId);
       targets = [...new Set([...requested, ...waiting])];
       if (targets.length === 0) say(`No member of ${nwid} is waiting for authorization.`);
     }
@@ -134,7 +149,7 @@ async function setAuthorization(
       targets.map((id) =>
         limit(async () => {
           const member = await controller.updateMember(nwid, id, { authorized });
-          if (!options.json) say(`${verb} ${member.nodeId} on ${nwid} (${memberState(member)}${member.ips.length ? `: ${member.ips.join(', ')}` : ''}).`);
+          if (!options.json) say(`${verb} ${member.nodeId} on ${nwid} (${memberNodeState(member, Date.now())}${member.ips.length ? `: ${member.ips.join(', ')}` : ''}).`);
           return member;
         }),
       ),
@@ -222,12 +237,16 @@ export function registerZerotierCommands(program: Command): void {
     zt.command('members').description("a network's members, unauthorized ones included").argument('<nwid>', 'network id (16 hex digits)'),
   ).action(async (networkArg: string, options: ControllerOptions) => {
     const nwid = parseNetworkId(networkArg);
-    const { memberState } = await import('../../core/zerotier/index.ts');
+    const { memberNodeState } = await import('../../core/nodes/records.ts');
     await withController(options, async (controller) => {
       const members = await controller.listMembers(nwid);
-      if (options.json) return printJson(members);
+      // The same words as `nodes` and the app: what the controller says, with g8boot's last probe of each node.
+      const known = await knownRecords(nwid);
+      const now = Date.now();
+      const withStates = members.map((m) => ({ ...m, state: memberNodeState(m, now, known.get(m.nodeId)) }));
+      if (options.json) return printJson(withStates);
       if (members.length === 0) return say(`Network ${nwid} has no members yet.`);
-      printMembers(members, memberState);
+      printMembers(withStates);
     });
   });
 

@@ -15,7 +15,8 @@ const CSV_COLUMNS: readonly [string, (node: NodeRecord) => string | number | boo
   ['online', (n) => n.online],
   ['ip', (n) => n.ip],
   ['ips', (n) => n.ips.join(' ')],
-  ['state', (n) => n.probe?.state ?? null],
+  ['state', (n) => n.state],
+  ['probe', (n) => n.probe?.state ?? null],
   ['tls', (n) => n.probe?.tls ?? null],
   ['latencyMs', (n) => n.probe?.latencyMs ?? null],
   ['core0Version', (n) => n.probe?.core0Version ?? null],
@@ -44,7 +45,7 @@ function yamlScalar(value: string): string {
 function blueprint(nodes: readonly NodeRecord[]): string {
   const services = nodes.flatMap((node) => {
     const address = probeAddress(node);
-    if (!node.authorized || address === null) return [];
+    if (!node.authorized || node.thisComputer || address === null) return [];
     return [`node.g8os__${node.nodeId}:\n  redisAddr: ${yamlScalar(address)}\n  redisPort: ${node.probe?.port ?? 6379}\n`];
   });
   return services.join('\n');

@@ -6,6 +6,8 @@ export type { KeyValueStore } from '../store/key-value-store.ts';
 export type { AuthorizationPolicy, ExportFormat, MonitorEvent, MonitorEventType, MonitorStatus, NodeRecord, ProbeResult, ProbeState } from '../../common/nodes.ts';
 export { CREDENTIAL_STATES, isCredentialState, PROBE_STATE_WORDS, PROBE_STATES } from '../../common/nodes.ts';
 export { readPasswordFile, type CredentialSource, type RedisCredentials } from './credentials.ts';
+export { NODE_STATES, NODE_STATE_WORDS, nodeState, type NodeState } from '../../common/node-states.ts';
+export { memberNodeState, describeNode } from './records.ts';
 export { createInventory, type Inventory, type InventoryOptions } from './inventory.ts';
 export { membershipFinding, probeAddress, probeNode, probeRedis, REDIS_PORT, type ProbeOptions, type ProbeTarget } from './probe.ts';
 export { DEFAULT_CONCURRENCY, probeAll, type ProbeAllOptions } from './probe-all.ts';

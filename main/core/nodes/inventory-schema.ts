@@ -4,6 +4,7 @@
  * g8boot). Migrations step a stored value from one schema version to the next.
  */
 import * as v from 'valibot';
+import { nodeState, NODE_STATES } from '../../common/node-states.ts';
 import { PROBE_STATES, type NodeRecord } from '../../common/nodes.ts';
 import { G8bootError } from '../../common/errors.ts';
 
@@ -39,9 +40,15 @@ const NodeRecordSchema = v.object({
   physicalAddress: v.nullable(v.string()),
   clientVersion: v.nullable(v.string()),
   authorized: v.boolean(),
+  // Added after schema 1 was written: records from before get the defaults, and their state is derived again.
+  state: v.optional(v.picklist(NODE_STATES)),
+  thisComputer: v.optional(v.boolean(), false),
   online: v.boolean(),
   firstSeen: v.number(),
   lastSeen: nullableNumber,
+  creationTime: v.optional(nullableNumber, null),
+  appearedAt: v.optional(nullableNumber, null),
+  addressSince: v.optional(nullableNumber, null),
   probe: v.nullable(ProbeSchema),
   history: v.array(
     v.object({
@@ -91,7 +98,10 @@ export function loadInventory(stored: unknown, where: string, migrations: readon
   const nodes = (value as { nodes?: unknown }).nodes;
   for (const item of Array.isArray(nodes) ? nodes : []) {
     const record = v.safeParse(NodeRecordSchema, item);
-    if (record.success) records.push(record.output as NodeRecord);
+    if (record.success) {
+      const { state, ...facts } = record.output;
+      records.push({ ...facts, state: state ?? nodeState(facts, facts.probe?.checkedAt ?? facts.firstSeen) } as NodeRecord);
+    }
     else dropped.push(`a damaged node record in ${where} was left out (${record.issues[0]?.message ?? 'invalid'})`);
   }
   return { records, dropped, migrated: from !== current };

@@ -229,6 +229,7 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
       emit([{ type: 'monitor-recovered', at: now() }]);
     }
     const newcomers = members.filter((m) => !inventory.get(m.nodeId));
+    const listedBefore = lastSweepAt !== null || inventory.list().length > 0;
     const hints = vmStarts ? await vmHintsFor(newcomers, networkId, inventory.list(), { dirs: vmStarts.dirs, now: at }) : new Map();
     // A node that timed out last time will likely hold its socket for the whole deadline again: start it first.
     const lastTimedOut = (index: number) => (inventory.get(members[index]?.nodeId ?? '')?.probe?.state === 'timeout' ? 1 : 0);
@@ -249,7 +250,10 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
     members.forEach((member, i) => {
       present.add(member.nodeId);
       const prev = inventory.get(member.nodeId);
-      const record = nextRecord(prev, member, probes[i] ?? null, at, hints.get(member.nodeId) ?? null);
+      // Listed now and not by the last sweep: it appeared between the two (what "asked recently" falls back on
+      // when the controller's last-seen time is 0).
+      const appeared = !prev && listedBefore;
+      const record = nextRecord(prev, member, probes[i] ?? null, at, { vmHint: hints.get(member.nodeId) ?? null, appeared });
       inventory.put(record);
       events.push(...transitions(prev, record, at));
     });
@@ -257,7 +261,7 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
     for (const record of inventory.list()) {
       if (present.has(record.nodeId)) continue;
       inventory.remove(record.nodeId);
-      if (record.online) events.push({ type: 'node-lost', at, node: { ...record, online: false } });
+      if (record.state !== 'lost') events.push({ type: 'node-lost', at, node: { ...record, online: false, state: 'lost' } });
     }
     inventory.save();
     lastSweepAt = at;

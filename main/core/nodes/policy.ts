@@ -76,8 +76,8 @@ export function createPolicyEngine(store: KeyValueStore, networkId: string, poli
       const notes: string[] = [];
       for (const nodeId of authorize) {
         const node = record(nodeId);
-        // Authorized by someone else, gone, or quiet: nothing left to do.
-        if (!node || node.authorized || !node.online) {
+        // Authorized by someone else, gone, or no longer asking: nothing left to do.
+        if (!node || node.authorized || node.state !== 'waiting') {
           authorize.delete(nodeId);
           continue;
         }

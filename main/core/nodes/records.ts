@@ -1,20 +1,45 @@
 /** Building a node's record from what ZeroTier says about it and what its probe found. */
 import { isIPv4 } from 'node:net';
+import { nodeState, type NodeState } from '../../common/node-states.ts';
 import type { NodeHistoryEntry, NodeRecord, ProbeResult, TrustedCertificate, VmHint } from '../../common/nodes.ts';
 import type { Member } from '../zerotier/types.ts';
+import { membershipFinding, probeAddress } from './probe.ts';
 
 /** Entries kept per node; older ones are dropped. */
 export const HISTORY_LIMIT = 50;
 
+/** What the monitor knows about a member beyond the member itself. */
+export interface RecordContext {
+  /** A VM g8boot started shortly before this node joined. */
+  vmHint?: VmHint | null | undefined;
+  /** The member is this computer's own ZeroTier node. */
+  thisComputer?: boolean | undefined;
+  /** An earlier sweep listed the network's members and this one was not among them (the member-list diff). */
+  appeared?: boolean | undefined;
+}
+
+/** The address Redis is reached on, once it is usable (authorized). */
+export function usableAddress(record: { authorized: boolean; ips: readonly string[] } | undefined): string | null {
+  return record?.authorized ? probeAddress(record) : null;
+}
+
 /**
  * The record after `member` was seen at `at`, with `probe` as its latest probe (null: none that still holds). A
- * new probe state and a change of `online` are added to the history.
+ * new probe state and a change of `online` are added to the history; the lifecycle state is derived last, from
+ * all of it.
  */
-export function nextRecord(prev: NodeRecord | undefined, member: Member, probe: ProbeResult | null, at: number, vmHint: VmHint | null = null): NodeRecord {
+export function nextRecord(prev: NodeRecord | undefined, member: Member, probe: ProbeResult | null, at: number, context: RecordContext = {}): NodeRecord {
   const added: NodeHistoryEntry[] = [];
   if (prev && prev.online !== member.online) added.push({ at, state: member.online ? 'back' : 'lost' });
   if (probe && prev?.probe?.state !== probe.state) added.push({ at, state: probe.state, detail: probe.detail });
-  return {
+  const appearedAt = prev ? prev.appearedAt : context.appeared ? at : null;
+  const address = usableAddress(member);
+  // A new address is known from now: seen changing between two records, or on a member that just appeared or
+  // was authorized moments ago. An address older than g8boot's records has no known start.
+  const freshlyAuthorized = member.lastAuthorizedTime !== null && at - member.lastAuthorizedTime < 60_000;
+  const addressSince =
+    address === null ? null : prev ? (address === usableAddress(prev) ? prev.addressSince : at) : appearedAt !== null || freshlyAuthorized ? at : null;
+  const record: Omit<NodeRecord, 'state'> = {
     networkId: member.networkId,
     nodeId: member.nodeId,
     name: member.name,
@@ -24,14 +49,29 @@ export function nextRecord(prev: NodeRecord | undefined, member: Member, probe: 
     physicalAddress: member.physicalAddress,
     clientVersion: member.clientVersion,
     authorized: member.authorized,
+    thisComputer: context.thisComputer ?? prev?.thisComputer ?? false,
     online: member.online,
     firstSeen: prev?.firstSeen ?? at,
     lastSeen: member.lastSeen,
+    creationTime: member.creationTime,
+    appearedAt,
+    addressSince,
     probe,
     history: added.length === 0 && prev ? prev.history : [...(prev?.history ?? []), ...added].slice(-HISTORY_LIMIT),
-    vmHint: prev?.vmHint ?? vmHint,
+    vmHint: prev?.vmHint ?? context.vmHint ?? null,
     trustedCertificate: prev?.trustedCertificate ?? firstSeenCertificate(probe, at),
   };
+  return { ...record, state: nodeState(record, at) };
+}
+
+/**
+ * A member's lifecycle state from what the controller says and, when g8boot has a record of it, what that record
+ * adds (its last probe, if the address is the same; when it appeared): how `zt members`, `authorize` and
+ * `--all-waiting` name members with the words `nodes` and the app use, without probing.
+ */
+export function memberNodeState(member: Member, now: number, known?: NodeRecord): NodeState {
+  const held = known?.probe && known.probe.address !== null && known.probe.address === usableAddress(member) ? known.probe : null;
+  return nextRecord(known, member, membershipFinding(member, { now: () => now }) ?? held, now).state;
 }
 
 /**

@@ -1,15 +1,10 @@
 /** The events one record change means, in the order a person would tell the story. */
 import { isCredentialState, type MonitorEvent, type NodeRecord } from '../../common/nodes.ts';
-import { probeAddress } from './probe.ts';
+import { usableAddress } from './records.ts';
 
-/** Asking to join: not authorized, and heard from recently. */
+/** Asking to join: the lifecycle state says so (node-states.ts defines "waiting" once). */
 export function isWaiting(record: NodeRecord): boolean {
-  return !record.authorized && record.online;
-}
-
-/** The address Redis is reached on, once it is usable (authorized). */
-function usableAddress(record: NodeRecord | undefined): string | null {
-  return record?.authorized ? probeAddress(record) : null;
+  return record.state === 'waiting';
 }
 
 /**
@@ -24,12 +19,12 @@ export function transitions(prev: NodeRecord | undefined, next: NodeRecord, at: 
   if (next.authorized && !prev?.authorized) events.push({ type: 'node-authorized', at, node });
   const address = usableAddress(next);
   if (address !== null && address !== usableAddress(prev)) events.push({ type: 'node-addressed', at, node });
-  if (prev && !prev.online && next.online) events.push({ type: 'node-back', at, node });
-  const wasReady = prev?.probe?.state === 'ready';
-  const isReady = next.probe?.state === 'ready';
+  if (prev && prev.state === 'lost' && next.state !== 'lost') events.push({ type: 'node-back', at, node });
+  const wasReady = prev?.state === 'ready';
+  const isReady = next.state === 'ready';
   if (isReady && !wasReady) events.push({ type: 'node-ready', at, node });
-  if (prev?.online && !next.online) events.push({ type: 'node-lost', at, node });
-  if (wasReady && !isReady) events.push({ type: 'node-degraded', at, node });
+  if (prev && prev.state !== 'lost' && next.state === 'lost') events.push({ type: 'node-lost', at, node });
+  else if (wasReady && !isReady) events.push({ type: 'node-degraded', at, node });
   const problem = next.probe?.state;
   if (isCredentialState(problem) && prev?.probe?.state !== problem) events.push({ type: 'node-credential-problem', at, node });
   return events;

@@ -28,7 +28,6 @@ export {
   type LocalService,
   type NodeStatus,
 } from './local-service.ts';
-export { memberState, isWaitingForAuthorization, type MemberState } from './member-state.ts';
 export { isOnline, ONLINE_WINDOW_MS } from './online.ts';
 export { rfc4193Address, sixPlaneAddress } from './addresses.ts';
 export { connectSelfHostedController, type SelfHostedController, type LabNetworkSpec } from './self-hosted.ts';

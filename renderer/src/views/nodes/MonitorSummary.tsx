@@ -9,17 +9,17 @@ export function MonitorSummary({ monitor, nodes }: { monitor: MonitorStatus | nu
   const now = useNow(5000);
   let ready = 0;
   let waiting = 0;
-  let offline = 0;
+  let lost = 0;
   for (const node of nodes) {
-    if (!node.authorized) waiting++;
-    else if (node.probe?.state === 'ready') ready++;
-    if (!node.online) offline++;
+    if (node.state === 'waiting') waiting++;
+    else if (node.state === 'ready') ready++;
+    else if (node.state === 'lost') lost++;
   }
   const fast = monitor?.fastUntil && monitor.fastUntil > now;
   return (
     <div className="monitor-summary">
       <p aria-live="polite">
-        {plural(nodes.length, 'node')} · {ready} ready · {waiting} waiting for authorization · {offline} offline
+        {plural(nodes.length, 'node')} · {ready} ready · {waiting} waiting for authorization · {lost} lost
       </p>
       {monitor && (
         <p className="muted">

@@ -50,7 +50,7 @@ export function NodesView({ state, nodes, activity, highlight, goTo }: NodesView
     () => sortNodes(nodes.filter((n) => matchesKind(n, kind) && matchesText(n, filterText)), sort),
     [nodes, kind, filterText, sort],
   );
-  const waiting = useMemo(() => nodes.filter((n) => !n.authorized).length, [nodes]);
+  const waiting = useMemo(() => nodes.filter((n) => n.state === 'waiting').length, [nodes]);
   const selected = selectedId ? nodes.find((n) => n.nodeId === selectedId) : undefined;
 
   const onSort = useCallback((key: SortKey) => setSort((s) => ({ key, descending: s.key === key ? !s.descending : false })), []);

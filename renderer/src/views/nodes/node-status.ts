@@ -1,7 +1,9 @@
 /**
- * A node's state in words (never colour alone): what its core0 Redis probe found, or why there is no probe.
- * `tone` only picks the colour and icon that go with the words.
+ * A node's state in words (never colour alone): its lifecycle state, named as every face names it
+ * (main/common/node-states.ts), with what its core0 Redis probe found as the detail. `tone` only picks the colour
+ * and icon that go with the words.
  */
+import { NODE_STATE_WORDS, type NodeState } from '../../../../main/common/node-states.ts';
 import type { NodeRecord, ProbeState } from '../../../../main/common/ipc.ts';
 import { PROBE_STATE_WORDS } from '../../../../main/common/nodes.ts';
 import { latency } from '../../data/format.ts';
@@ -15,8 +17,20 @@ export interface StatusWords {
   detail: string;
 }
 
-/** The words are the shared vocabulary (main/common/nodes.ts); only the tone is the dashboard's. */
-const TONES: Record<ProbeState, Tone> = {
+/** The words are the shared vocabulary (main/common); only the tones are the dashboard's. */
+const STATE_TONES: Record<NodeState, Tone> = {
+  'this-computer': 'off',
+  new: 'wait',
+  waiting: 'wait',
+  assigning: 'wait',
+  starting: 'wait',
+  ready: 'ok',
+  degraded: 'bad',
+  lost: 'off',
+};
+
+/** A degraded node's tone comes from what its probe found: a credential problem is the person's to fix. */
+const PROBE_TONES: Record<ProbeState, Tone> = {
   ready: 'ok',
   'auth-required': 'warn',
   'auth-failed': 'warn',
@@ -30,44 +44,41 @@ const TONES: Record<ProbeState, Tone> = {
   pending: 'wait',
 };
 
-const PROBE_WORDS = Object.fromEntries(
-  Object.entries(PROBE_STATE_WORDS).map(([state, words]) => [state, { ...words, tone: TONES[state as ProbeState] }]),
-) as Record<ProbeState, { label: string; tone: Tone; explain: string }>;
-
 export const ICONS: Record<Tone, string> = { ok: '●', wait: '◔', warn: '▲', bad: '✕', off: '○' };
 
 export function nodeStatus(node: NodeRecord): StatusWords {
-  if (!node.authorized) return { label: PROBE_WORDS.pending.label, tone: 'wait', detail: PROBE_WORDS.pending.explain };
+  const words = NODE_STATE_WORDS[node.state];
   const probe = node.probe;
-  if (!probe) return { label: 'Not checked yet', tone: 'wait', detail: 'The first Redis check runs with the next sweep.' };
-  const words = PROBE_WORDS[probe.state];
-  const label = probe.state === 'ready' && probe.latencyMs !== null ? `${words.label} · ${latency(probe.latencyMs)}` : words.label;
-  return { label, tone: words.tone, detail: `${words.explain} ${probe.detail}`.trim() };
+  const tone = node.state === 'degraded' && probe ? PROBE_TONES[probe.state] : STATE_TONES[node.state];
+  // Beside a node coming up or in trouble, what its Redis answered: "Degraded · Refused", "Degraded · Certificate changed".
+  const outcome = probe && (node.state === 'starting' || node.state === 'degraded') ? PROBE_STATE_WORDS[probe.state].label : undefined;
+  const label =
+    node.state === 'ready' && probe?.latencyMs != null ? `${words.label} · ${latency(probe.latencyMs)}` : outcome ? `${words.label} · ${outcome}` : words.label;
+  const found = probe && node.state !== 'waiting' && node.state !== 'assigning' && probe.state !== 'ready' ? `${PROBE_STATE_WORDS[probe.state].explain} Last check: ${probe.detail}.` : '';
+  return { label, tone, detail: `${words.explain} ${found}`.trim() };
 }
 
-export type NodeFilterKind = 'all' | 'waiting' | 'ready' | 'problem' | 'offline';
+export type NodeFilterKind = 'all' | 'waiting' | 'starting' | 'ready' | 'problem' | 'offline';
 
 export const FILTER_LABELS: Record<NodeFilterKind, string> = {
   all: 'All nodes',
-  waiting: 'Waiting for authorization',
-  ready: 'Ready',
-  problem: 'Not answering',
-  offline: 'Offline',
+  waiting: NODE_STATE_WORDS.waiting.label,
+  starting: 'Coming up',
+  ready: NODE_STATE_WORDS.ready.label,
+  problem: NODE_STATE_WORDS.degraded.label,
+  offline: NODE_STATE_WORDS.lost.label,
+};
+
+const FILTER_STATES: Record<Exclude<NodeFilterKind, 'all'>, readonly NodeState[]> = {
+  waiting: ['waiting'],
+  starting: ['new', 'assigning', 'starting'],
+  ready: ['ready'],
+  problem: ['degraded'],
+  offline: ['lost'],
 };
 
 export function matchesKind(node: NodeRecord, kind: NodeFilterKind): boolean {
-  switch (kind) {
-    case 'all':
-      return true;
-    case 'waiting':
-      return !node.authorized;
-    case 'ready':
-      return node.authorized && node.probe?.state === 'ready';
-    case 'problem':
-      return node.authorized && node.probe !== null && !['ready', 'no-address', 'pending'].includes(node.probe.state);
-    case 'offline':
-      return !node.online;
-  }
+  return kind === 'all' || FILTER_STATES[kind].includes(node.state);
 }
 
 export function matchesText(node: NodeRecord, text: string): boolean {
