@@ -99,11 +99,11 @@ describe('trust on first use, per node, through the built CLI', () => {
     redis = await startRedis({ address: A.core0, tls: second, password: SECRET });
     const changed = await runCli(['nodes', NWID, '--timeout', '2'], { env });
     expect(changed.code, changed.stderr).toBe(0);
-    expect(changed.stdout).toMatch(new RegExp(`${id}\\s+core0\\s+cert-changed \\(certificate changed\\)`));
+    expect(changed.stdout).toMatch(new RegExp(`${id}\\s+core0\\s+degraded\\s+cert-changed \\(certificate changed\\)`));
     expect(changed.stderr).toContain(`CERTIFICATE CHANGED on ${id}`);
     expect(changed.stderr).toContain(`g8boot trust ${NWID} ${id}`);
     const [after] = json(await runCli(['nodes', NWID, '--json', '--timeout', '2'], { env }));
-    expect(after).toMatchObject({ state: 'cert-changed', certificate: second.fingerprint, trustedCertificate: { sha256: first.fingerprint } });
+    expect(after).toMatchObject({ state: 'degraded', probe: 'cert-changed', certificate: second.fingerprint, trustedCertificate: { sha256: first.fingerprint } });
     // Not one command reached the new redis-server: no AUTH, not even a PING.
     expect(await commandCalls(A.core0)).toEqual({ auth: 0, ping: 0 });
 
@@ -128,7 +128,7 @@ describe('trust on first use, per node, through the built CLI', () => {
     const pin = await runCli(['trust', NWID, id, '--fingerprint', `SHA256 Fingerprint=${first.fingerprint.replace(/(..)(?!$)/g, '$1:').toUpperCase()}`, '--json'], { env });
     expect(JSON.parse(pin.stdout)).toMatchObject({ nodeId: id, trustedCertificate: { sha256: first.fingerprint, how: 'person' } });
     const [node] = json(await runCli(['nodes', NWID, '--json', '--timeout', '2'], { env }));
-    expect(node).toMatchObject({ state: 'cert-changed', certificate: second.fingerprint });
+    expect(node).toMatchObject({ state: 'degraded', probe: 'cert-changed', certificate: second.fingerprint });
   });
 
   test('bad input exits 2: a wrong fingerprint, an unknown node, the old shared --tls-fingerprint', async () => {
@@ -155,10 +155,10 @@ describe('never in clear, through the built CLI', () => {
     writeFileSync(file, `${SECRET}\n`);
     const table = await runCli(['nodes', NWID, '--redis-password-file', file, '--timeout', '1'], { env });
     const asJson = await runCli(['nodes', NWID, '--json', '--deep', '--redis-password-file', file, '--timeout', '1'], { env: { ...env, G8BOOT_REDIS_PASSWORD: SECRET } });
-    expect(table.stdout).toMatch(new RegExp(`${id}\\s+-\\s+auth-plaintext`));
+    expect(table.stdout).toMatch(new RegExp(`${id}\\s+-\\s+degraded\\s+auth-plaintext`));
     expect(table.stderr).toContain('asks for a password over an unencrypted connection');
     const [node] = json(asJson);
-    expect(node).toMatchObject({ state: 'auth-plaintext', tls: false });
+    expect(node).toMatchObject({ state: 'degraded', probe: 'auth-plaintext', tls: false });
     expect(node!.detail).toContain('the password was not sent');
     expect(hostile.received()).toContain('PING');
     expect(hostile.received()).not.toContain(SECRET);
