@@ -204,6 +204,12 @@ export interface AppState {
   bootService: BootServiceView;
   /** core0's Redis credentials for the selected network (null: no network selected). */
   redisCredentials: RedisCredentialsView | null;
+  /**
+   * What the desktop around the app can do, as the shell found out (absent outside the Electron shell):
+   * `trayProblem` says, in words, why no tray icon can be seen (e.g. GNOME without the AppIndicator extension);
+   * the dashboard then shows it and is the app's only face.
+   */
+  desktop?: { trayProblem: string | null } | undefined;
 }
 
 /** Every call the renderer can make. All return promises; failures reject with a `SerializedError` object. */

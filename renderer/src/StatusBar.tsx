@@ -12,6 +12,7 @@ export function StatusBar({ state }: { state: AppState }) {
   const warnings: string[] = [];
   if (machine?.available && !machine.online) warnings.push('ZeroTier on this computer is offline');
   if (state.monitor?.stale) warnings.push('ZeroTier is not answering: showing the last known state');
+  if (state.desktop?.trayProblem) warnings.push(state.desktop.trayProblem);
   return (
     <section className="status-bar" aria-label="Status">
       <span>

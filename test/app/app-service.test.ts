@@ -119,7 +119,7 @@ describe('nodes through the app', () => {
     const sim = await testSimulator();
     const { service, deps } = await start({ platform: 'darwin' });
     const shown: NotificationModel[] = [];
-    const notifier = createNotifier({ show: (n) => shown.push(n), platform: 'darwin', batchWindowMs: 50 });
+    const notifier = createNotifier({ show: (n) => shown.push(n), actions: true, batchWindowMs: 50 });
     service.on('monitor-event', (e) => notifier.handle(e));
     cleanups.push(async () => notifier.dispose());
 

@@ -44,7 +44,7 @@ async function start(): Promise<Harness> {
   const renderer: string[] = [];
   for (const event of ['state', 'nodes', 'monitor-event'] as const) service.on(event, (payload) => renderer.push(JSON.stringify(payload)));
   const shown: NotificationModel[] = [];
-  const notifier = createNotifier({ show: (n) => shown.push(n), platform: 'linux', batchWindowMs: 20 });
+  const notifier = createNotifier({ show: (n) => shown.push(n), actions: false, batchWindowMs: 20 });
   service.on('monitor-event', (e) => notifier.handle(e));
   cleanups.push(() => notifier.dispose());
   await service.ready;

@@ -14,7 +14,7 @@ describe('notifications', () => {
   });
   afterEach(() => vi.useRealTimers());
 
-  const notifier = (platform: NodeJS.Platform, extra = {}) => createNotifier({ show: (n) => shown.push(n), platform, now: () => Date.now(), batchWindowMs: 1000, ...extra });
+  const notifier = (platform: NodeJS.Platform, extra = {}) => createNotifier({ show: (n) => shown.push(n), actions: platform !== 'linux', now: () => Date.now(), batchWindowMs: 1000, ...extra });
 
   it('says a node wants to join, with an Authorize action where the OS offers actions', () => {
     const mac = notifier('darwin');

@@ -30,7 +30,14 @@ export function hardenWebContents(contents: WebContents): void {
   contents.on('will-attach-webview', (event) => event.preventDefault());
 }
 
-export function createDashboard(options: { preload: string; devTools: boolean; isQuitting: () => boolean; navigate: (view: View, nodeId?: string) => void }): Dashboard {
+export function createDashboard(options: {
+  preload: string;
+  devTools: boolean;
+  isQuitting: () => boolean;
+  /** False when there is no tray to come back from: closing then really closes (and the app quits). */
+  closeHides?: (() => boolean) | undefined;
+  navigate: (view: View, nodeId?: string) => void;
+}): Dashboard {
   let window: BrowserWindow | null = null;
   let loaded = false;
   let pendingView: { view: View; nodeId?: string | undefined } | null = null;
@@ -64,8 +71,8 @@ export function createDashboard(options: { preload: string; devTools: boolean; i
     trusted.add(id);
     loaded = false;
     win.on('close', (event) => {
-      // Closing hides to the tray; only quitting closes.
-      if (options.isQuitting()) return;
+      // Closing hides to the tray; only quitting (or having no tray) closes.
+      if (options.isQuitting() || options.closeHides?.() === false) return;
       event.preventDefault();
       win.hide();
     });

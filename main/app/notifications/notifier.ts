@@ -4,6 +4,10 @@
  * (macOS, Windows) and a click that opens the node in the dashboard elsewhere; "Node <id> is ready at <ip>";
  * errors that need the person (ZeroTier unreachable), once per outage; and credential or trust problems
  * ("Certificate changed on node <id>", "Node <id> wants a password"), whose click opens the node or Settings.
+ * them): "New node <id> wants to join" with an Authorize action where actions really work (signed macOS with
+ * the alert style, installed Windows) and otherwise a click that opens the node in the dashboard (the tray menu
+ * has Authorize); "Node <id> is ready at <ip>";
+ * errors that need the person (ZeroTier unreachable), once per outage.
  *
  * No storms: events of one kind that arrive within `batchWindowMs` become one notification ("12 new nodes want
  * to join"), and at most `maxPerMinute` notifications are shown in any minute; what is held back is counted in
@@ -24,7 +28,11 @@ export interface NotificationModel {
 
 export interface NotifierOptions {
   show: (notification: NotificationModel) => void;
-  platform: NodeJS.Platform;
+  /**
+   * Whether action buttons really work here (desktop/notification-actions.ts): a signed macOS build with the
+   * alert style, an installed Windows build. Default false: the click opens the node, the tray has the action.
+   */
+  actions?: boolean | undefined;
   now?: (() => number) | undefined;
   /** Default 3 s: a sweep that finds many nodes reports them together. */
   batchWindowMs?: number | undefined;
@@ -39,9 +47,6 @@ export interface Notifier {
   flush(): void;
   dispose(): void;
 }
-
-/** Whether the OS shows action buttons on notifications (Electron supports them on macOS and Windows). */
-export const supportsActions = (platform: NodeJS.Platform) => platform === 'darwin' || platform === 'win32';
 
 const LISTED = 3;
 
@@ -74,7 +79,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const flush = () => {
     clearTimeout(timer);
     timer = undefined;
-    if (joined.size > 0) show(joinedNotification([...joined.values()], options.platform));
+    if (joined.size > 0) show(joinedNotification([...joined.values()], options.actions ?? false));
     if (ready.size > 0) show(readyNotification([...ready.values()]));
     if (troubled.size > 0) show(credentialNotification([...troubled.values()]));
     joined.clear();
@@ -155,8 +160,7 @@ function credentialNotification(nodes: NodeRecord[]): NotificationModel {
   };
 }
 
-function joinedNotification(nodes: NodeRecord[], platform: NodeJS.Platform): NotificationModel {
-  const actions = supportsActions(platform);
+function joinedNotification(nodes: NodeRecord[], actions: boolean): NotificationModel {
   const ids = nodes.map((n) => n.nodeId);
   if (nodes.length === 1) {
     const node = nodes[0]!;

@@ -80,8 +80,10 @@ export interface AppService {
   on<E extends G8bootEvent>(event: E, listener: Listener<E>): () => void;
   /** Ask the dashboard to show a view (tray menu, notification clicks). */
   navigate(view: View, nodeId?: string): void;
-  /** True once, on g8boot's first run: the shell opens the dashboard then, and only then, by itself. */
+  /** True once, on g8boot's first run (the dashboard then opens at the setup view). */
   claimFirstWindow(): boolean;
+  /** What the shell found out about the desktop (no tray icon visible...): part of the state the dashboard shows. */
+  setDesktopStatus(status: { trayProblem: string | null }): void;
   /** Resolves once the saved controller is reconnected (or found unusable, which is logged). */
   ready: Promise<void>;
   dispose(): Promise<void>;
@@ -129,6 +131,7 @@ export function createAppService(deps: AppDeps): AppService {
   const builtImages = new Set<string>();
   const vms = createVmControl({ host, toolchainDir: deps.toolchainDir, onConsole: (name, text) => hub.emit('vm-console', { name, text }) });
 
+  let desktop: { trayProblem: string | null } | null = null;
   const state = (): AppState => {
     const controller = settings.controller();
     return {
@@ -142,6 +145,7 @@ export function createAppService(deps: AppDeps): AppService {
       monitor: monitor?.status() ?? null,
       bootService: boot.view(),
       redisCredentials: credentialsView(settings.networkId()),
+      ...(desktop ? { desktop } : {}),
     };
   };
 
@@ -551,6 +555,10 @@ export function createAppService(deps: AppDeps): AppService {
     api,
     on: (event, listener) => hub.on(event, listener),
     navigate: (view, nodeId) => hub.emit('navigate', nodeId === undefined ? { view } : { view, nodeId }),
+    setDesktopStatus(status) {
+      desktop = { trayProblem: status.trayProblem };
+      schedule('state');
+    },
     claimFirstWindow() {
       if (settings.welcomed()) return false;
       settings.markWelcomed();
