@@ -152,7 +152,7 @@ async function harness(options: {
   } as Harness;
 }
 
-const joined = (nodeId: string): MonitorEvent => ({ type: 'node-joined', at: Date.now(), node: node(nodeId, { authorized: false, state: 'pending' }) });
+const joined = (nodeId: string): MonitorEvent => ({ type: 'node-joined', at: Date.now(), node: node(nodeId, { authorized: false, probeState: 'pending' }) });
 
 describe('launching is showing', () => {
   it('launched by hand: the dashboard opens (at setup on the first run), and again on the next launch', async () => {
