@@ -1,0 +1,76 @@
+// Join → ready against a real zerotier-one 1.14.1 network (issue 11): `g8boot watch <nwid> --policy auto` with
+// its default settings runs on "this computer" (the controller node, in its own network namespace); a new member
+// asks to join and, like core0, serves Redis on its ZeroTier address as soon as it has one. Measured from the
+// moment the node asks to join: detected (watch's node-joined), authorized (its policy-action), address (watch's
+// node-addressed; and when the node itself had it), ready (watch's node-ready). Goal: ready ≤ 15 s (61 s before).
+// Offline, in network namespaces (test/zerotier-real/network.ts); needs root and a zerotier-one (see there).
+import { startZeroTierNetwork, zeroTierOneAvailability, type ZtNode } from '../test/zerotier-real/network.ts';
+import { table } from './lib.ts';
+
+const RUNS = Number(process.env.G8BOOT_BENCH_ZT_RUNS ?? 3);
+const GOAL_MS = 15_000;
+const BEFORE_MS = 61_000;
+
+interface WatchEvent {
+  type: string;
+  at: number;
+  nodeId?: string;
+  action?: string;
+  node?: { nodeId: string };
+}
+
+const availability = zeroTierOneAvailability();
+if ('skip' in availability) {
+  process.stdout.write(`skipped: ${availability.skip}\n`);
+  process.exit(0);
+}
+
+const net = await startZeroTierNetwork(availability.binary, RUNS);
+const rows: (string | number)[][] = [];
+const readyTimes: number[] = [];
+try {
+  const here = net.controller;
+  const nwid = await net.createNetwork('172.30.78.0/24');
+  await net.api(here, 'POST', `/network/${nwid}`, {});
+  await net.api(here, 'POST', `/controller/network/${nwid}/member/${here.id}`, { authorized: true });
+  await net.waitForAddress(here, nwid);
+
+  const watch = net.startCliIn(here, ['watch', nwid, '--policy', 'auto', '--json']);
+  await watch.waitFor(/"type":"sweep"/, 30_000);
+  const events = () =>
+    watch
+      .output()
+      .stdout.split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as WatchEvent);
+
+  for (const member of net.members as ZtNode[]) {
+    const asked = Date.now();
+    await net.api(member, 'POST', `/network/${nwid}`, {});
+    let addressOnNode = 0;
+    const standIn = net.waitForAddress(member, nwid, 120_000).then(async (address) => {
+      addressOnNode = Date.now();
+      return net.startRedis(member, address);
+    });
+    await watch.waitFor(new RegExp(`"type":"node-ready","at":\\d+,"node":\\{[^\\n]*"nodeId":"${member.id}"`), 150_000);
+    const redis = await standIn;
+    const about = (type: string) => events().find((e) => e.type === type && (e.nodeId ?? e.node?.nodeId) === member.id);
+    const policy = events().find((e) => e.type === 'policy-action' && e.action === 'authorize' && e.nodeId === member.id);
+    const since = (event: WatchEvent | undefined) => (event ? ((event.at - asked) / 1000).toFixed(1) : '-');
+    const ready = about('node-ready');
+    if (ready) readyTimes.push(ready.at - asked);
+    rows.push([member.label, since(about('node-joined')), since(policy), ((addressOnNode - asked) / 1000).toFixed(1), since(about('node-addressed')), since(ready)]);
+    await redis.stop();
+  }
+  await watch.stop();
+} finally {
+  await net.stop();
+}
+
+process.stdout.write(`watch --policy auto, default settings (interval 30 s, probe timeout 3 s); seconds after the node asked to join\n`);
+process.stdout.write(`${table(['node', 'detected', 'authorized', 'address (node)', 'address (watch)', 'ready (watch)'], rows)}\n`);
+const sorted = [...readyTimes].sort((a, b) => a - b);
+const median = sorted[Math.floor(sorted.length / 2)] ?? NaN;
+process.stdout.write(
+  `join → ready: median ${(median / 1000).toFixed(1)} s, worst ${((sorted.at(-1) ?? NaN) / 1000).toFixed(1)} s over ${sorted.length} joins; goal ≤ ${GOAL_MS / 1000} s, before this round ${BEFORE_MS / 1000} s ${median <= GOAL_MS && (sorted.at(-1) ?? Infinity) <= GOAL_MS ? '(met)' : '(NOT met)'}\n`,
+);
