@@ -120,16 +120,16 @@ describe.skipIf(!canUseNamespaces)('g8boot demo in a namespace with only loopbac
     const nodes = async (...extra: string[]) => {
       const run = await g8boot(['nodes', nwid, '--json', '--timeout', '1', ...extra], env);
       expect(run.code, run.stderr).toBe(0);
-      return JSON.parse(run.stdout) as { nodeId: string; state: string | null; ip: string | null; authorized: boolean }[];
+      return JSON.parse(run.stdout) as { nodeId: string; state: string; probe: string | null; ip: string | null; authorized: boolean }[];
     };
     const first = await nodes();
-    expect(first.filter((n) => n.state === 'ready').length).toBeGreaterThanOrEqual(2);
-    expect(first.filter((n) => n.state === 'auth-required')).toHaveLength(1);
+    expect(first.filter((n) => n.probe === 'ready').length).toBeGreaterThanOrEqual(2);
+    expect(first.filter((n) => n.probe === 'auth-required')).toHaveLength(1);
     expect(first.some((n) => !n.authorized)).toBe(true);
 
     // With the password the demo prints, the node that asked for one is ready too.
     const run = await g8boot(['nodes', nwid, '--json', '--timeout', '1'], { ...env, G8BOOT_REDIS_PASSWORD: started.redisPassword });
-    expect((JSON.parse(run.stdout) as { state: string }[]).filter((n) => n.state === 'auth-required')).toHaveLength(0);
+    expect((JSON.parse(run.stdout) as { probe: string }[]).filter((n) => n.probe === 'auth-required')).toHaveLength(0);
 
     // The waiting nodes, once authorized, receive loopback addresses where core0 answers.
     const authorized = await g8boot(['authorize', nwid, '--all-waiting'], env);
@@ -137,7 +137,7 @@ describe.skipIf(!canUseNamespaces)('g8boot demo in a namespace with only loopbac
     expect(authorized.stderr).toMatch(/Authorized [0-9a-f]{10} on d569b5a47421c8b7/);
     const later = await eventually('a node authorized now to be ready', async () => {
       const list = await nodes();
-      return list.filter((n) => n.state === 'ready').length > first.filter((n) => n.state === 'ready').length ? list : undefined;
+      return list.filter((n) => n.probe === 'ready').length > first.filter((n) => n.probe === 'ready').length ? list : undefined;
     });
 
     // The demo told the story as it happened.
@@ -147,7 +147,7 @@ describe.skipIf(!canUseNamespaces)('g8boot demo in a namespace with only loopbac
 
     // Every address given out and every address probed is on loopback; nothing met "no route".
     for (const node of later) if (node.ip !== null) expect(node.ip).toMatch(/^127\.86\.0\.\d+$/);
-    expect(later.every((n) => n.state !== 'unreachable')).toBe(true);
+    expect(later.every((n) => n.probe !== 'unreachable')).toBe(true);
     const inventory = JSON.parse(await readFile(join(env.G8BOOT_HOME ?? '', 'data', 'nodes.json'), 'utf8')) as unknown;
     const probed = probedAddresses(inventory);
     expect(probed.length).toBeGreaterThan(3);
