@@ -16,10 +16,10 @@ import { hyperfine, mib, ms, peakRssKiB, table, timeIt } from './lib.ts';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'g8boot-bench-iso-'));
 const NWID = '8056c2e21c000001';
-const BOOT_URL = 'http://10.0.2.2:8080';
+const BOOT_URL = 'http://10.0.2.2:8088';
 try {
   const toolchain = await loadToolchain();
-  const spec = parseBootMediaRequest({ netid: NWID, bootUrl: BOOT_URL });
+  const spec = parseBootMediaRequest({ netid: NWID, bootUrls: BOOT_URL });
 
   // In process: plan + write to disk, the toolchain already loaded (as in the app and the boot service).
   const out = join(dir, 'inproc.iso');

@@ -32,6 +32,19 @@ export function parseNetworkId(input: string, what = 'network id'): NetworkId {
 }
 
 /**
+ * Whether a value is a network id exactly as parseNetworkId returns it: for ids that were parsed already
+ * (stored settings, the iPXE renderer's second check), through the same parser rather than a second regex.
+ */
+export function isNetworkId(value: unknown): value is NetworkId {
+  if (typeof value !== 'string') return false;
+  try {
+    return parseNetworkId(value) === value;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The boot services of the original design accepted `0` or `null` for "boot without ZeroTier".
  * Returns null for those, a NetworkId otherwise.
  */

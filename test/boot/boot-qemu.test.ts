@@ -69,7 +69,8 @@ describe.each([
     const image = await buildImage(`${tag}.iso`, ['--boot-url', `${server.guestUrl}/${tag}`]);
     const started = Date.now();
     await bootUntil(image, firmware, media, () =>
-      server.waitFor((r) => r.url === `/${tag}/g8os.ipxe?netid=${NWID}`, BOOT_TIMEOUT_MS, `GET /${tag}/g8os.ipxe?netid=${NWID}`),
+      // 10.0.2.2 is a VM on this computer: stage 1 asks stage 2 for the serial console.
+      server.waitFor((r) => r.url === `/${tag}/g8os.ipxe?netid=${NWID}&console=ttyS0,115200`, BOOT_TIMEOUT_MS, `GET /${tag}/g8os.ipxe?netid=${NWID}&console=ttyS0,115200`),
     );
     const request = server.requests.find((r) => r.url.startsWith(`/${tag}/`))!;
     expect(request.method).toBe('GET');

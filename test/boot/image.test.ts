@@ -12,12 +12,12 @@ import { loadToolchain, type Toolchain } from '../../main/core/boot/toolchain/in
 import { runCli } from '../helpers/cli.ts';
 
 const NWID = '8056c2e21c000001';
-const BOOT_URL = 'http://10.0.2.2:8080';
+const BOOT_URL = 'http://10.0.2.2:8088';
 let dir: string;
 let toolchain: Toolchain;
 let image: string;
 let imageBytes: Buffer;
-let built: { output: string; bytes: number; sha256: string; chains: string; mode: string };
+let built: { output: string; bytes: number; sha256: string; chains: string[]; mode: string; bootUrls: { url: string; reach: string; where: string }[]; defaultBootUrls: boolean };
 
 const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'latin1', stdio: ['ignore', 'pipe', 'pipe'] });
 
@@ -45,7 +45,10 @@ describe('g8boot iso', () => {
   it('reports what it wrote', () => {
     expect(built.output).toBe(image);
     expect(built.bytes).toBe(imageBytes.length);
-    expect(built.chains).toBe(`${BOOT_URL}/g8os.ipxe?netid=${NWID}`);
+    // 10.0.2.2 is a VM on this computer: its stage 2 asks for the serial console.
+    expect(built.chains).toEqual([`${BOOT_URL}/g8os.ipxe?netid=${NWID}&console=ttyS0,115200`]);
+    expect(built.bootUrls).toEqual([{ url: BOOT_URL, reach: 'vm', where: 'a VM on this computer (QEMU user networking, VirtualBox NAT)' }]);
+    expect(built.defaultBootUrls).toBe(false);
     expect(built.mode).toBe('chain');
     expect(execFileSync('sha256sum', [image], { encoding: 'latin1' }).split(' ')[0]).toBe(built.sha256);
     // Whole 1 MiB cylinders, as isohybrid pads.
@@ -164,10 +167,10 @@ describe('g8boot iso', () => {
 
   it('inline mode puts the kernel chain into stage 1', async () => {
     const inline = join(dir, 'inline.iso');
-    const r = await runCli(['iso', '--netid', NWID, '--kernel', 'http://10.0.2.2:8080/g8os.efi', '--kernel-args', 'development console=ttyS0', '-o', inline]);
+    const r = await runCli(['iso', '--netid', NWID, '--kernel', 'http://10.0.2.2:8088/g8os.efi', '--kernel-args', 'development console=ttyS0', '-o', inline]);
     expect(r.code).toBe(0);
     const script = extract(inline, 'AUTOEXEC.IPXE').toString('latin1');
-    expect(script).toContain(`chain --autofree http://10.0.2.2:8080/g8os.efi zerotier=${NWID} development console=ttyS0 || goto g8_chain_failed`);
+    expect(script).toContain(`chain --autofree http://10.0.2.2:8088/g8os.efi zerotier=${NWID} development console=ttyS0 || goto g8_chain_failed`);
   });
 
   it('writes the ESP alone with --efi-only', async () => {
@@ -175,6 +178,41 @@ describe('g8boot iso', () => {
     const r = await runCli(['iso', '--netid', NWID, '--boot-url', BOOT_URL, '--efi-only', '-o', efi]);
     expect(r.code).toBe(0);
     expect(readFileSync(efi).equals(extract(image, 'ESP.IMG'))).toBe(true);
+  });
+});
+
+describe('boot URLs: where they work', () => {
+  const stage1 = (path: string) => extract(path, 'AUTOEXEC.IPXE').toString('latin1');
+
+  it('no --boot-url: embeds a VM on this computer, then the LAN addresses, at port 8088, and says so; no loopback address', async () => {
+    const path = join(dir, 'defaults.iso');
+    const r = await runCli(['iso', '--netid', NWID, '-o', path]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/fetches the boot script from these boot URLs \(the defaults; choose with --boot-url\), in order:/);
+    expect(r.stderr).toContain(`1. http://10.0.2.2:8088/g8os.ipxe?netid=${NWID}&console=ttyS0,115200  — a VM on this computer`);
+    const script = stage1(path);
+    const chains = [...script.matchAll(/^chain --autofree (\S+)/gm)].map((m) => m[1]!);
+    expect(chains[0]).toBe(`http://10.0.2.2:8088/g8os.ipxe?netid=${NWID}&console=ttyS0,115200`);
+    // The rest are this computer's LAN addresses (whatever this machine has), never loopback or 0.0.0.0.
+    for (const url of chains.slice(1)) expect(url).toMatch(new RegExp(`^http://\\d+\\.\\d+\\.\\d+\\.\\d+:8088/g8os\\.ipxe\\?netid=${NWID}$`));
+    expect(script).not.toMatch(/127\.\d+\.\d+\.\d+|localhost|0\.0\.0\.0|\[::1?\]/);
+  });
+
+  it('several --boot-url: stage 1 tries them in the order given', async () => {
+    const path = join(dir, 'two.iso');
+    const r = await runCli(['iso', '--netid', NWID, '--boot-url', 'http://192.168.1.10:8088', '--boot-url', 'https://boot.example.org', '-o', path, '--json']);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.bootUrls.map((t: { reach: string }) => t.reach)).toEqual(['lan', 'public']);
+    const script = stage1(path);
+    expect(script.indexOf(`chain --autofree http://192.168.1.10:8088/g8os.ipxe?netid=${NWID} ||`)).toBeGreaterThan(0);
+    expect(script.indexOf(`chain --autofree https://boot.example.org/g8os.ipxe?netid=${NWID} ||`)).toBeGreaterThan(script.indexOf('192.168.1.10'));
+  });
+
+  it("--help's examples use the boot service's default port", async () => {
+    const r = await runCli(['iso', '--help']);
+    expect(r.stdout).toContain(':8088');
+    expect(r.stdout).not.toContain(':8080');
   });
 });
 
@@ -190,7 +228,12 @@ describe('bad input: one clear message, exit code 2, no file left behind', () =>
     ['an iPXE separator in kernel args', ['--netid', NWID, '--kernel', 'http://h/k', '--kernel-args', 'debug || shell'], /separator/],
     ['a setting expansion in kernel args', ['--netid', NWID, '--kernel', 'http://h/k', '--kernel-args', 'x=${net0/ip}'], /"\$"/],
     ['both URLs', ['--netid', NWID, '--boot-url', BOOT_URL, '--kernel', 'http://h/k'], /cannot be used with|not both/],
-    ['neither URL', ['--netid', NWID], /Give a boot URL or a kernel URL/],
+    ['a loopback boot URL', ['--netid', NWID, '--boot-url', 'http://127.0.0.1:8088'], /points at 127\.0\.0\.1, which a booting machine resolves to itself[\s\S]*http:\/\/10\.0\.2\.2:8088/],
+    ['localhost', ['--netid', NWID, '--boot-url', 'http://localhost:8088/'], /points at localhost/],
+    ['the unspecified address', ['--netid', NWID, '--boot-url', 'http://0.0.0.0:8088'], /points at 0\.0\.0\.0/],
+    ['IPv6 loopback', ['--netid', NWID, '--boot-url', 'http://[::1]:8088'], /points at \[::1\]/],
+    ['IPv6 unspecified', ['--netid', NWID, '--boot-url', 'http://[::]:8088'], /points at \[::\]/],
+    ['a loopback URL among several', ['--netid', NWID, '--boot-url', BOOT_URL, '--boot-url', 'http://127.1:9000'], /boot URL #2 .*points at 127\.0\.0\.1[\s\S]*:9000/],
   ];
   it.each(cases)('%s', async (_what, args, message) => {
     const out = mkdtempSync(join(tmpdir(), 'g8boot-bad-'));

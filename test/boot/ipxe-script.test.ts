@@ -14,9 +14,9 @@ function commands(script: string): string[][] {
 
 describe('stage 1', () => {
   it('chains the boot service with the network id', () => {
-    const script = renderStage1({ networkId: nwid, bootUrl: 'http://10.0.2.2:8080', generator: 'g8boot test' });
+    const script = renderStage1({ networkId: nwid, bootTargets: [{ url: 'http://192.168.1.5:8088', reach: 'lan' }], generator: 'g8boot test' });
     expect(script.startsWith('#!ipxe\n')).toBe(true);
-    expect(script).toContain('chain --autofree http://10.0.2.2:8080/g8os.ipxe?netid=8056c2e21c000001 || goto g8_chain_failed');
+    expect(script).toContain('chain --autofree http://192.168.1.5:8088/g8os.ipxe?netid=8056c2e21c000001 || goto g8_chain_failed');
     expect(script).toContain('ZeroTier network 8056c2e21c000001');
     // Every NIC is tried, in rounds, with words on the console.
     expect(script).toContain('dhcp net${g8-nic} && goto g8_net_up ||');
@@ -46,11 +46,38 @@ describe('stage 1', () => {
   });
 
   it('refuses unchecked values even if a caller skipped validation', () => {
-    expect(() => renderStage1({ networkId: nwid, bootUrl: 'http://h/x\nshell', generator: 't' })).toThrow(/unsafe token/);
+    expect(() => renderStage1({ networkId: nwid, bootTargets: [{ url: 'http://h/x\nshell', reach: 'lan' }], generator: 't' })).toThrow(/unsafe token/);
+    expect(() => renderStage1({ networkId: nwid, bootTargets: [{ url: 'http://127.0.0.1:8088', reach: 'lan' }], generator: 't' })).toThrow(/only this computer/);
     expect(() => renderStage1({ networkId: nwid, kernelUrl: 'http://h/k', kernelArgs: ['${x}'], generator: 't' })).toThrow(/unsafe/);
     expect(() => renderStage1({ networkId: nwid, kernelUrl: 'http://h/k', kernelArgs: ['||'], generator: 't' })).toThrow(/unsafe/);
-    expect(() => renderStage1({ networkId: 'zz' as typeof nwid, bootUrl: 'http://h', generator: 't' })).toThrow(/network id/);
+    expect(() => renderStage1({ networkId: 'zz' as typeof nwid, bootTargets: [{ url: 'http://h', reach: 'lan' }], generator: 't' })).toThrow(/network id/);
     expect(() => renderStage1({ networkId: nwid, generator: 't' })).toThrow(/exactly one/);
+  });
+});
+
+describe('stage 1 with several boot URLs', () => {
+  it('tries each in order, saying which and why it moves on, then starts over', () => {
+    const script = renderStage1({
+      networkId: nwid,
+      bootTargets: [
+        { url: 'http://10.0.2.2:8088', reach: 'vm' },
+        { url: 'http://192.168.1.5:8088', reach: 'lan' },
+      ],
+      generator: 't',
+    });
+    const lines = script.split('\n');
+    const first = lines.indexOf(`chain --autofree http://10.0.2.2:8088/g8os.ipxe?netid=${nwid}&console=ttyS0,115200 ||`);
+    const second = lines.indexOf(`chain --autofree http://192.168.1.5:8088/g8os.ipxe?netid=${nwid} ||`);
+    expect(first).toBeGreaterThan(0);
+    expect(second).toBeGreaterThan(first);
+    expect(lines[first - 1]).toBe(`echo g8boot: boot URL 1 of 2 (for a VM on this computer): fetching the boot script from http://10.0.2.2:8088/g8os.ipxe?netid=${nwid}&console=ttyS0,115200`);
+    expect(lines[first + 1]).toMatch(/^echo g8boot: boot URL 1 of 2 did not answer with a boot script \(see the error above\): trying the next one$/);
+    expect(lines[second - 1]).toMatch(/^echo g8boot: boot URL 2 of 2 \(for LAN machines\)/);
+    expect(script).toMatch(/none of the 2 boot URLs worked/);
+    const labels = new Set(lines.filter((l) => l.startsWith(':')).map((l) => l.slice(1)));
+    for (const [, target] of script.matchAll(/goto (\S+)/g)) expect(labels).toContain(target);
+    // Nothing but validated tokens and fixed words: every echo is inert.
+    expect(script.match(/\$\{/g)?.length).toBe(renderStage1({ networkId: nwid, kernelUrl: 'http://h/k', generator: 't' }).match(/\$\{/g)?.length);
   });
 });
 

@@ -64,7 +64,7 @@ describe.each(['bios', 'uefi'] as Firmware[])('full boot chain on %s', (firmware
       await vm.stop();
     }
     const seen = boots.slice(from).map((e) => `${e.route} ${e.path} ${e.status}`);
-    expect(seen).toContain(`script /g8os.ipxe?netid=${NWID}&args=console%3DttyS0 200`);
+    expect(seen).toContain(`script /g8os.ipxe?netid=${NWID}&args=console%3DttyS0&console=ttyS0,115200 200`);
     expect(seen).toContain('kernel /kernel/g8os-test.initrd 200');
     expect(seen).toContain('kernel /kernel/g8os-test 200');
     expect(boots.slice(from).every((e) => /iPXE/.test(e.userAgent))).toBe(true);

@@ -71,7 +71,7 @@ describe('stage-2 scripts', () => {
     expect(q.status).toBe(200);
     expect(q.text).toBe(p.text);
     expect(q.text.startsWith('#!ipxe\n')).toBe(true);
-    expect(q.text).toContain(`chain --autofree ${service.url}/kernel/g8os-1.2.efi zerotier=${NWID} development debug || goto g8_chain_failed`);
+    expect(q.text).toContain(`chain --autofree /kernel/g8os-1.2.efi zerotier=${NWID} development debug || goto g8_chain_failed`);
     expect(q.text).toContain('dhcp net${g8-nic}');
     expect(q.text).toContain(`echo g8boot: booting G8OS for ZeroTier network ${NWID}`);
     expect(q.headers['cache-control']).toBe('no-store');
@@ -82,17 +82,34 @@ describe('stage-2 scripts', () => {
       const r = await get(`/g8os.ipxe?netid=${id}`);
       expect(r.status).toBe(200);
       expect(r.text).not.toContain('zerotier=');
-      expect(r.text).toMatch(/chain --autofree \S+\/kernel\/g8os-1\.2\.efi \|\| goto/);
+      expect(r.text).toMatch(/chain --autofree \/kernel\/g8os-1\.2\.efi \|\| goto/);
     }
   });
 
-  it('the kernel URL follows the Host the machine used', async () => {
-    const r = await get(`/ipxe/${NWID}`, { host: `10.0.2.2:${service.port}` });
-    expect(r.text).toContain(`chain --autofree http://10.0.2.2:${service.port}/kernel/g8os-1.2.efi zerotier=${NWID}`);
-    // A Host header with script syntax in it is not used.
+  it('the kernel URL never comes from the Host header: a path iPXE resolves against the script URL, or --public-url', async () => {
+    const r = await get(`/ipxe/${NWID}`, { host: 'attacker.example:80' });
+    expect(r.text).toContain(`chain --autofree /kernel/g8os-1.2.efi zerotier=${NWID}`);
+    expect(r.text).not.toContain('attacker');
     const evil = await get(`/ipxe/${NWID}`, { host: 'x${evil}' });
     expect(evil.text).not.toContain('${evil}');
-    expect(evil.text).toContain(`${service.url}/kernel/`);
+    const svc = await startBootService({ host: '127.0.0.1', port: 0, kernelDir: kernels, toolchain, publicUrl: 'https://boot.example.org/g8' });
+    try {
+      const p = await get(`/ipxe/${NWID}`, { host: 'attacker.example:80' }, 'GET', svc);
+      expect(p.text).toContain(`chain --autofree https://boot.example.org/g8/kernel/g8os-1.2.efi zerotier=${NWID}`);
+    } finally {
+      await svc.close(0);
+    }
+  });
+
+  it('a test VM gets the serial console (&console=), unless its own arguments choose one', async () => {
+    const vm = await get(`/g8os.ipxe?netid=${NWID}&console=ttyS0,115200`);
+    expect(vm.text).toContain(`chain --autofree /kernel/g8os-1.2.efi zerotier=${NWID} console=ttyS0,115200 ||`);
+    const own = await get(`/g8os.ipxe?netid=${NWID}&args=console%3Dtty0&console=ttyS0,115200`);
+    expect(own.text).toContain(`zerotier=${NWID} console=tty0 ||`);
+    expect(own.text).not.toContain('ttyS0');
+    const bad = await get(`/g8os.ipxe?netid=${NWID}&console=${encodeURIComponent('ttyS0 || shell')}`, { 'user-agent': 'iPXE/1.0' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).not.toMatch(/^chain/m);
   });
 
   it('bad ids and args: 400, and iPXE clients get a script that shows why and waits', async () => {
@@ -141,7 +158,7 @@ describe('stage-2 scripts', () => {
     writeFileSync(join(kernels, 'g8os-1.2.efi.initrd'), 'initramfs');
     try {
       const r = await get(`/ipxe/${NWID}`);
-      expect(r.text).toContain(`initrd ${service.url}/kernel/g8os-1.2.efi.initrd || goto g8_chain_failed`);
+      expect(r.text).toContain('initrd /kernel/g8os-1.2.efi.initrd || goto g8_chain_failed');
       expect((await get('/kernel/g8os-1.2.efi.initrd')).text).toBe('initramfs');
     } finally {
       rmSync(join(kernels, 'g8os-1.2.efi.initrd'));
@@ -150,10 +167,10 @@ describe('stage-2 scripts', () => {
 });
 
 describe('images', () => {
-  it('/iso/<id> is the image g8boot iso builds for this service, named and tagged', async () => {
+  it('/iso/<id> is the image g8boot iso builds for this service (a loopback service: a VM on this computer), named and tagged', async () => {
     const r = await get(`/iso/${NWID}`, { host: `10.0.2.2:${service.port}` });
     expect(r.status).toBe(200);
-    const expected = layoutToBuffer(planBootMedia(toolchain, parseBootMediaRequest({ netid: NWID, bootUrl: `http://10.0.2.2:${service.port}` })).layout);
+    const expected = layoutToBuffer(planBootMedia(toolchain, parseBootMediaRequest({ netid: NWID, bootUrls: `http://10.0.2.2:${service.port}` })).layout);
     expect(r.body.equals(expected)).toBe(true);
     expect(r.headers['content-length']).toBe(String(expected.length));
     expect(r.headers['content-disposition']).toBe(`attachment; filename="g8os-${NWID}.iso"`);
@@ -165,13 +182,20 @@ describe('images', () => {
     expect(usb.headers['content-disposition']).toBe(`attachment; filename="g8os-${NWID}.img"`);
   });
 
-  it('stage 1 inside chains back to the Host, or to --public-url', async () => {
+  it('stage 1 inside never chains to the Host the client sent: to where the service is reachable, or to --public-url', async () => {
     const r = await get(`/iso/${NWID}/development`, { host: 'boot.lab:8088' });
-    expect(r.body.includes(Buffer.from(`chain --autofree http://boot.lab:8088/g8os.ipxe?netid=${NWID}&args=development ||`))).toBe(true);
+    expect(r.body.includes(Buffer.from('boot.lab'))).toBe(false);
+    expect(r.body.includes(Buffer.from(`chain --autofree http://10.0.2.2:${service.port}/g8os.ipxe?netid=${NWID}&args=development&console=ttyS0,115200 ||`))).toBe(true);
+    expect(r.body.includes(Buffer.from('127.0.0.1'))).toBe(false);
+    await expect(startBootService({ host: '127.0.0.1', port: 0, kernelDir: kernels, toolchain, publicUrl: 'http://localhost:8088' })).rejects.toMatchObject({ code: 'E_LOOPBACK_BOOT_URL' });
     const svc = await startBootService({ host: '127.0.0.1', port: 0, kernelDir: kernels, toolchain, publicUrl: 'https://boot.example.org/g8' });
     try {
       const p = await get(`/iso/${NWID}`, { host: 'ignored:1' }, 'GET', svc);
       expect(p.body.includes(Buffer.from(`chain --autofree https://boot.example.org/g8/g8os.ipxe?netid=${NWID} ||`))).toBe(true);
+      // With a public URL, the page offers the bare-metal provider's iPXE URL, labelled so.
+      const page = await get(`/?netid=${NWID}`, { host: 'ignored:1' }, 'GET', svc);
+      expect(page.text).toContain(`iPXE script URL (bare-metal providers) <span class="where">— works on: any machine that can reach it, bare-metal providers included</span></dt><dd><code>https://boot.example.org/g8/g8os.ipxe?netid=${NWID}</code>`);
+      expect(page.text).not.toContain('ignored');
     } finally {
       await svc.close(0);
     }
@@ -179,7 +203,7 @@ describe('images', () => {
 
   it('/efi/<id> is the ESP alone', async () => {
     const r = await get(`/efi/${NWID}`);
-    const expected = layoutToBuffer(planBootMedia(toolchain, parseBootMediaRequest({ netid: NWID, bootUrl: service.url })).esp);
+    const expected = layoutToBuffer(planBootMedia(toolchain, parseBootMediaRequest({ netid: NWID, bootUrls: `http://10.0.2.2:${service.port}` })).esp);
     expect(r.body.equals(expected)).toBe(true);
     expect(r.headers['content-disposition']).toBe(`attachment; filename="g8os-${NWID}-esp.img"`);
   });
@@ -266,7 +290,11 @@ describe('the service itself', () => {
     expect(page.status).toBe(200);
     expect(page.headers['content-security-policy']).toMatch(/default-src 'none'/);
     expect(page.text).toContain(`${service.url}/iso/${NWID}`);
-    expect(page.text).toContain(`${service.url}/g8os.ipxe?netid=${NWID}`);
+    // Each link says where it works; a loopback service offers the VM's iPXE URL, and no bare-metal link.
+    expect(page.text).toContain(`http://10.0.2.2:${service.port}/g8os.ipxe?netid=${NWID}&amp;console=ttyS0,115200`);
+    expect(page.text).toContain('works on: a VM on this computer');
+    expect(page.text).toContain('No bare-metal provider link');
+    expect(page.text).not.toMatch(/iPXE script URL \(bare-metal/);
     expect(page.text).toContain('qemu-system-x86_64');
     const evil = await get(`/?netid=${encodeURIComponent('<script>alert(1)</script>')}`);
     expect(evil.status).toBe(400);

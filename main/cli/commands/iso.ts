@@ -1,9 +1,10 @@
 import { Option, type Command } from 'commander';
+import { DEFAULT_BOOT_SERVICE_PORT, portOf, TEST_VM_CONSOLE } from '../../common/boot-url.ts';
 import { printJson, say } from '../output.ts';
 
 interface IsoOptions {
   netid: string;
-  bootUrl?: string;
+  bootUrl: string[];
   kernel?: string;
   kernelArgs?: string;
   output: string;
@@ -21,10 +22,20 @@ export function registerIsoCommands(program: Command): void {
     .description(
       'Build a hybrid iPXE boot image for a ZeroTier network id: the same file boots as a CD and written to a USB\n' +
         'stick, on BIOS and UEFI. Stage 1 brings up the network and chains the boot script from a g8boot boot\n' +
-        'service (--boot-url), or boots a G8OS kernel directly (--kernel) with zerotier=<id> on its command line.',
+        'service (--boot-url, repeatable: tried in order), or boots a G8OS kernel directly (--kernel) with\n' +
+        'zerotier=<id> on its command line.\n\n' +
+        'A boot URL is resolved by the machine that boots: 127.0.0.1, localhost and 0.0.0.0 are refused. Without\n' +
+        `--boot-url and --kernel the image tries a VM on this computer (http://10.0.2.2:${DEFAULT_BOOT_SERVICE_PORT}), then this\n` +
+        `computer's LAN addresses at port ${DEFAULT_BOOT_SERVICE_PORT}; it says which on the console. Images for a VM on this computer ask\n` +
+        `stage 2 for the serial console (console=${TEST_VM_CONSOLE}; a console= in --kernel-args replaces it).`,
     )
     .requiredOption('--netid <id>', 'ZeroTier network id (16 hex digits; 0 or null = no ZeroTier)')
-    .addOption(new Option('--boot-url <url>', 'boot service base URL; stage 1 chains <url>/g8os.ipxe?netid=<id>').conflicts('kernel'))
+    .addOption(
+      new Option('--boot-url <url>', 'boot service base URL; stage 1 chains <url>/g8os.ipxe?netid=<id> (repeat to try several in order)')
+        .argParser((value: string, previous: string[]) => [...previous, value])
+        .default([], 'a VM on this computer, then the LAN')
+        .conflicts('kernel'),
+    )
     .option('--kernel <url>', 'inline mode: G8OS kernel URL to chain directly')
     .option('--kernel-args <args>', 'extra kernel arguments, e.g. "development console=ttyS0" (with --boot-url they are passed to the service)')
     .requiredOption('-o, --output <file>', 'where to write the image ("-" for standard output)')
@@ -34,16 +45,17 @@ export function registerIsoCommands(program: Command): void {
     .addHelpText(
       'after',
       '\nExamples:\n' +
-        '  g8boot iso --netid 8056c2e21c000001 --boot-url http://10.0.2.2:8080 -o g8os.iso\n' +
-        '  g8boot iso --netid 8056c2e21c000001 --kernel https://example.org/g8os.efi --kernel-args development -o g8os.iso\n' +
-        '  g8boot iso --netid 8056c2e21c000001 --boot-url http://192.168.1.10:8080 -o - | sudo dd of=/dev/sdX bs=1M',
+        `  g8boot iso --netid 8056c2e21c000001 -o g8os.iso                       # a VM here, then this computer's LAN addresses\n` +
+        `  g8boot iso --netid 8056c2e21c000001 --boot-url http://10.0.2.2:${DEFAULT_BOOT_SERVICE_PORT} -o vm.iso\n` +
+        `  g8boot iso --netid 8056c2e21c000001 --boot-url http://192.168.1.10:${DEFAULT_BOOT_SERVICE_PORT} --boot-url https://boot.example.org -o g8os.iso\n` +
+        '  g8boot iso --netid 8056c2e21c000001 --kernel https://example.org/g8os.efi --kernel-args development -o g8os.iso',
     )
     .action(async (opts: IsoOptions) => {
       const started = performance.now();
       const media = await import('../../core/boot/boot-media.ts');
       const spec = media.parseBootMediaRequest({
         netid: opts.netid,
-        bootUrl: opts.bootUrl,
+        bootUrls: opts.bootUrl,
         kernelUrl: opts.kernel,
         kernelArgs: opts.kernelArgs,
       });
@@ -68,14 +80,22 @@ export function registerIsoCommands(program: Command): void {
           sha256: media.sha256OfLayout(layout),
           networkId: spec.networkId,
           mode: spec.mode,
-          chains: spec.mode === 'chain' ? spec.stage2Url : spec.kernelUrl,
+          chains: spec.mode === 'chain' ? spec.stage2Urls : spec.kernelUrl,
+          ...(spec.mode === 'chain' ? { bootUrls: spec.targets, defaultBootUrls: spec.defaulted } : {}),
           ...(spec.mode === 'inline' ? { kernelArgs: spec.kernelArgs } : {}),
           kind: opts.efiOnly ? 'esp' : 'hybrid-iso',
           ms: Math.round(ms * 10) / 10,
         });
       } else {
         say(`Wrote ${written.path} (${(written.bytes / 1048576).toFixed(1)} MiB, ${opts.efiOnly ? 'EFI System Partition' : 'hybrid ISO/USB, BIOS + UEFI'}) in ${ms.toFixed(0)} ms.`);
-        say(`It boots iPXE, brings up the network and chains ${media.describeTarget(spec)}`);
+        if (spec.mode === 'inline') say(`It boots iPXE, brings up the network and chains ${media.describeTarget(spec)}`);
+        else {
+          say(`It boots iPXE, brings up the network and fetches the boot script from ${spec.defaulted ? 'these boot URLs (the defaults; choose with --boot-url)' : spec.targets.length > 1 ? 'these boot URLs' : 'this boot URL'}, in order:`);
+          spec.targets.forEach((t, i) => say(`  ${i + 1}. ${spec.stage2Urls[i]}  — ${t.where}`));
+          if (spec.targets.some((t) => t.reach === 'lan')) {
+            say(`LAN machines reach the boot service only if it listens there: g8boot serve --listen 0.0.0.0:${portOf(spec.targets.find((t) => t.reach === 'lan')!.url)}`);
+          }
+        }
       }
     });
 }

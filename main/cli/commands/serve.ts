@@ -2,6 +2,7 @@
  * `g8boot serve` (the boot service) and `g8boot kernel add|ls|rm|default` (its kernel cache).
  */
 import type { Command } from 'commander';
+import { DEFAULT_BOOT_SERVICE_PORT, NAT_GUEST_HOST } from '../../common/boot-url.ts';
 import { isLoopbackHost, parseListenAddress } from '../../common/validate.ts';
 import { printJson, printJsonLine, printTable, say } from '../output.ts';
 import { startProgress } from '../progress.ts';
@@ -17,7 +18,7 @@ interface ServeOptions {
   quiet?: boolean;
 }
 
-const DEFAULT_LISTEN = '127.0.0.1:8088';
+const DEFAULT_LISTEN = `127.0.0.1:${DEFAULT_BOOT_SERVICE_PORT}`;
 
 export function registerServeCommands(program: Command): void {
   program
@@ -29,16 +30,17 @@ export function registerServeCommands(program: Command): void {
         'cache (/kernel/<name>). Binds 127.0.0.1 unless told otherwise. Stops cleanly on SIGTERM or Ctrl-C.',
     )
     .option('--listen <addr:port>', 'address and port to listen on (0.0.0.0:PORT serves your LAN)', DEFAULT_LISTEN)
-    .option('--public-url <url>', 'base URL machines should use to reach this service (default: the Host they asked)')
+    .option('--public-url <url>', 'base URL other machines (bare-metal providers) reach this service at; images chain to it (default: the address each request arrived on, never its Host header)')
     .option('--kernel-dir <dir>', 'directory of G8OS kernels served as /kernel/<name> (default: g8boot\'s kernel cache)')
     .option('--kernel-url <url>', 'boot this kernel URL instead of the local default kernel')
     .option('--kernel-args <args>', 'kernel arguments for every node, e.g. "development console=ttyS0"')
     .option('--json', 'print each boot request as a JSON line')
     .option('--quiet', 'do not log boot requests')
     .action(async (opts: ServeOptions) => {
-      const { parseBaseUrl, parseHttpUrl, parseKernelArgs } = await import('../../common/validate.ts');
+      const { parseHttpUrl, parseKernelArgs } = await import('../../common/validate.ts');
+      const { parseBootUrl } = await import('../../common/boot-url.ts');
       const listen = parseListenAddress(opts.listen);
-      const publicUrl = opts.publicUrl === undefined ? undefined : parseBaseUrl(opts.publicUrl, 'public URL');
+      const publicUrl = opts.publicUrl === undefined ? undefined : parseBootUrl(opts.publicUrl, { what: 'public URL' });
       const kernelUrl = opts.kernelUrl === undefined ? undefined : parseHttpUrl(opts.kernelUrl, 'kernel URL');
       const kernelArgs = parseKernelArgs(opts.kernelArgs);
       const { checkKernelDir, defaultKernel, defaultKernelDir, listKernels } = await import('../../core/boot/service/kernels.ts');
@@ -53,14 +55,16 @@ export function registerServeCommands(program: Command): void {
       say(`g8boot boot service listening on ${service.url}${publicUrl ? ` (public URL ${publicUrl})` : ''}`);
       if (!isLoopbackHost(service.host)) {
         say(`Serving beyond this machine (${service.host}): any machine that can reach this port can fetch boot images and kernels.`);
+        say(publicUrl ? `Images chain to ${publicUrl}.` : 'Images chain to the address of this machine each request arrived on (never the Host a client sends); set --public-url for machines behind NAT or a proxy.');
       } else {
-        say('Loopback only: VMs with user-mode networking reach it as 10.0.2.2; use --listen 0.0.0.0:PORT for LAN machines.');
+        say(`Loopback only: VMs on this computer reach it as ${NAT_GUEST_HOST} (QEMU user networking, VirtualBox NAT), and its images chain there; use --listen 0.0.0.0:${service.port} for LAN machines.`);
       }
       say(kernel ? `Kernel: ${kernel}` : `No kernel yet: stage 2 will tell nodes so. Add one with \`g8boot kernel add <file|url>\` (directory ${kernelDir}).`);
       for (const k of kernelUrl ? [] : await listKernels(kernelDir)) {
         if (k.problem) say(`Not offered as a kernel: ${k.name} (${k.problem}).`);
       }
-      say(`Try: ${service.url}/ in a browser, or ${service.url}/iso/<network id>`);
+      const here = service.url.replace('://0.0.0.0:', '://127.0.0.1:').replace('://[::]:', '://[::1]:');
+      say(`Try: ${here}/ in a browser, or ${here}/iso/<network id>`);
 
       service.events.on('boot', (e) => {
         if (opts.quiet) return;

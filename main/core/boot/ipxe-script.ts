@@ -11,13 +11,24 @@
  * does), then chain stage 2 from the boot service. In inline mode stage 1 chains the G8OS kernel itself.
  * Stage 2 is served by `g8boot serve` (the original design's `g8os.ipxe?netid=` service).
  */
-import type { NetworkId } from '../../common/validate.ts';
+import { isThisComputerOnly, TEST_VM_CONSOLE, type BootUrlReach } from '../../common/boot-url.ts';
+import { isNetworkId, type NetworkId } from '../../common/validate.ts';
+
+/** A boot service stage 1 may chain to, with where it works (said on the console). */
+export interface ChainTarget {
+  /** Boot service base URL (validated by parseBootUrl). */
+  url: string;
+  reach: BootUrlReach;
+}
 
 export interface Stage1Options {
   /** null = boot without ZeroTier (the original services' `0`/`null`). */
   networkId: NetworkId | null;
-  /** Boot service base URL (validated by parseBaseUrl). Exactly one of bootUrl / kernelUrl. */
-  bootUrl?: string;
+  /**
+   * Boot services to chain stage 2 from, tried in order. Exactly one of bootTargets / kernelUrl. A target a
+   * VM on this computer uses asks stage 2 for the serial console (TEST_VM_CONSOLE).
+   */
+  bootTargets?: readonly ChainTarget[];
   /** Inline mode: the G8OS kernel URL (validated by parseHttpUrl). */
   kernelUrl?: string;
   /**
@@ -42,10 +53,34 @@ export interface Stage2Options {
 const DHCP_ROUNDS = 3;
 const RETRY_PAUSE_S = 10;
 
+/** A kernel console as `&console=` may carry it: a device and optional settings, nothing iPXE would interpret. */
+export const CONSOLE_SPEC = /^[A-Za-z][A-Za-z0-9]{0,15}(?:,[A-Za-z0-9]{1,16})?$/;
+
 /** The stage-2 URL a stage-1 script fetches for a network id (and extra kernel arguments, if any). */
-export function stage2Url(bootUrl: string, networkId: NetworkId | null, kernelArgs: readonly string[] = []): string {
+export function stage2Url(
+  bootUrl: string,
+  networkId: NetworkId | null,
+  kernelArgs: readonly string[] = [],
+  options: { console?: string | undefined } = {},
+): string {
   const args = kernelArgs.length ? `&args=${encodeURIComponent(kernelArgs.join(' '))}` : '';
-  return `${bootUrl}/g8os.ipxe?netid=${networkId ?? '0'}${args}`;
+  if (options.console !== undefined && !CONSOLE_SPEC.test(options.console)) throw new Error(`ipxe-script: refusing console ${JSON.stringify(options.console)}`);
+  const console = options.console ? `&console=${options.console}` : '';
+  return `${bootUrl}/g8os.ipxe?netid=${networkId ?? '0'}${args}${console}`;
+}
+
+/** The stage-2 URL for a chain target: a VM on this computer also asks for the serial console. */
+export function stage2UrlFor(target: ChainTarget, networkId: NetworkId | null, kernelArgs: readonly string[] = []): string {
+  return stage2Url(target.url, networkId, kernelArgs, { console: target.reach === 'vm' ? TEST_VM_CONSOLE : undefined });
+}
+
+/**
+ * Stage 2's console rule: `console=<requested>` is added for a test VM unless the arguments already choose a
+ * console (a person's `console=tty0` wins). Returns the arguments to use.
+ */
+export function withRequestedConsole(kernelArgs: readonly string[], requested: string | undefined): string[] {
+  if (!requested || kernelArgs.some((a) => /^console=/i.test(a))) return [...kernelArgs];
+  return [...kernelArgs, `console=${requested}`];
 }
 
 /** The kernel command line for a network id: `zerotier=<id>` first, then the extra arguments. */
@@ -105,6 +140,37 @@ function chainBlock(what: string, url: string, args: readonly string[], initrdUr
   ];
 }
 
+/** Where a target works, as stage 1 says it on the console (fixed words, nothing user-supplied). */
+const REACH_WORDS: Record<BootUrlReach, string> = {
+  vm: 'for a VM on this computer',
+  lan: 'for LAN machines',
+  public: 'public',
+  'this-computer': 'this computer only',
+};
+
+/**
+ * Stage 1's chain step over several boot services: try each in order, saying which one and why it moves on
+ * (iPXE prints its own error for a failed `chain` just before), then pause and start over.
+ */
+function chainTargetsBlock(targets: readonly { url: string; reach: BootUrlReach }[]): string[] {
+  if (targets.length === 1) return chainBlock('the boot script', targets[0]!.url, []);
+  const n = targets.length;
+  return [
+    ':g8_chain',
+    ...targets.flatMap(({ url, reach }, i) => [
+      `echo g8boot: boot URL ${i + 1} of ${n} (${REACH_WORDS[reach]}): fetching the boot script from ${url}`,
+      `chain --autofree ${url} ||`,
+      i + 1 < n
+        ? `echo g8boot: boot URL ${i + 1} of ${n} did not answer with a boot script (see the error above): trying the next one`
+        : `echo g8boot: boot URL ${i + 1} of ${n} did not answer with a boot script (see the error above)`,
+    ]),
+    `echo g8boot: none of the ${n} boot URLs worked. Is the boot service running, and listening where this machine can reach it?`,
+    `echo g8boot: trying them again in ${RETRY_PAUSE_S} seconds (Ctrl-B for the iPXE shell)...`,
+    `sleep ${RETRY_PAUSE_S}`,
+    'goto g8_chain',
+  ];
+}
+
 function header(generator: string, lines: readonly string[]): string[] {
   return ['#!ipxe', `# Generated by ${generator}.`, ...lines.map((l) => `echo ${l}`)];
 }
@@ -115,20 +181,21 @@ function describeNetwork(networkId: NetworkId | null): string {
 
 /** Stage 1, embedded in the image as autoexec.ipxe. */
 export function renderStage1(options: Stage1Options): string {
-  const { networkId, bootUrl, kernelUrl } = options;
-  if ((bootUrl === undefined) === (kernelUrl === undefined)) {
-    throw new Error('renderStage1: give exactly one of bootUrl and kernelUrl');
+  const { networkId, bootTargets, kernelUrl } = options;
+  if ((bootTargets === undefined || bootTargets.length === 0) === (kernelUrl === undefined)) {
+    throw new Error('renderStage1: give exactly one of bootTargets (one or more) and kernelUrl');
   }
   assertNetworkId(networkId);
   const args = kernelCommandLine(networkId, options.kernelArgs);
   args.forEach(assertToken);
-  const target = bootUrl !== undefined ? assertToken(stage2Url(assertToken(bootUrl), networkId, options.kernelArgs)) : assertToken(kernelUrl!);
+  const chain = bootTargets?.map((t) => {
+    if (t.reach === 'this-computer' || isThisComputerOnly(new URL(t.url).hostname)) throw new Error(`ipxe-script: refusing boot URL ${JSON.stringify(t.url)} that only this computer can reach`);
+    return { url: assertToken(stage2UrlFor({ url: assertToken(t.url), reach: t.reach }, networkId, options.kernelArgs)), reach: t.reach };
+  });
   const lines = [
     ...header(options.generator, [`g8boot: G8OS boot image for ${describeNetwork(networkId)}`]),
     ...networkUpBlock(),
-    ...(bootUrl !== undefined
-      ? chainBlock('the boot script', target, [])
-      : chainBlock('the G8OS kernel', target, args)),
+    ...(chain ? chainTargetsBlock(chain) : chainBlock('the G8OS kernel', assertToken(kernelUrl!), args)),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -185,7 +252,7 @@ function assertToken(value: string): string {
 }
 
 function assertNetworkId(networkId: NetworkId | null): void {
-  if (networkId !== null && !/^[0-9a-f]{16}$/.test(networkId)) {
+  if (networkId !== null && !isNetworkId(networkId)) {
     throw new Error(`ipxe-script: refusing network id ${JSON.stringify(networkId)}`);
   }
 }

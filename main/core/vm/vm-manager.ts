@@ -7,7 +7,8 @@ import { copyFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { G8bootError, InvalidInputError } from '../../common/errors.ts';
 import { inspectBootImage, type BootImageFacts } from '../boot/image-reader.ts';
-import { parseBaseUrl, parseBootNetworkId, parseIntInRange, quote, type NetworkId } from '../../common/validate.ts';
+import { parseBootUrl } from '../../common/boot-url.ts';
+import { parseBootNetworkId, parseIntInRange, quote, type NetworkId } from '../../common/validate.ts';
 import { chooseHypervisor, createDriver } from './drivers.ts';
 import { HYPERVISOR_NAMES, outOfDisk, rethrowIfNoSpace } from './errors.ts';
 import { recordVmStart } from './expectations.ts';
@@ -99,7 +100,7 @@ export function parseVmUpRequest(request: VmUpRequest): VmUpPlan {
     hypervisor: request.hypervisor === undefined || request.hypervisor === 'auto' ? null : oneOf(request.hypervisor, HYPERVISORS, 'hypervisor', 'qemu'),
     netid: request.netid === undefined ? undefined : parseBootNetworkId(request.netid),
     image: image === null ? null : resolve(image),
-    bootUrl: request.bootUrl === undefined ? null : parseBaseUrl(request.bootUrl, 'boot URL'),
+    bootUrl: request.bootUrl === undefined ? null : parseBootUrl(request.bootUrl),
     firmware: oneOf(request.firmware, ['bios', 'uefi'] as const, 'firmware', VM_DEFAULTS.firmware),
     name: request.name === undefined ? null : parseVmName(request.name),
     memoryMiB: request.memory === undefined ? VM_DEFAULTS.memoryMiB : parseIntInRange(request.memory, 'memory (MiB)', 256, 1024 * 1024),
@@ -130,7 +131,7 @@ export interface VmUpOptions {
 async function buildImage(plan: VmUpPlan, bootUrl: string, path: string, host: Host): Promise<void> {
   const media = await import('../boot/boot-media.ts');
   const { loadToolchain } = await import('../boot/toolchain/load.ts');
-  const spec = media.parseBootMediaRequest({ netid: plan.netid ?? '0', bootUrl });
+  const spec = media.bootMediaSpec({ networkId: plan.netid, bootUrls: bootUrl });
   const image = media.planBootMedia(await loadToolchain(plan.toolchainDir), spec, host.env);
   try {
     await media.writeBootImageFile(image.layout, path);

@@ -3,16 +3,18 @@
  * bare-metal provider and a one-line QEMU command. Server-rendered, no script (the CSP forbids it).
  */
 import type { NetworkId } from '../../../common/validate.ts';
+import type { BootLinkSet } from '../../../common/boot-url.ts';
 
 const escape = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export interface IndexPageInput {
-  base: string;
   version: string;
   networkId: NetworkId | null | undefined;
   error?: string | undefined;
   kernel: string | null;
+  /** The links for networkId, each with where it works (boot-links.ts); undefined when no id was asked for. */
+  links?: BootLinkSet | undefined;
 }
 
 export const INDEX_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -20,23 +22,19 @@ export const INDEX_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-ac
 export function renderIndexPage(input: IndexPageInput): string {
   const id = input.networkId;
   const links =
-    id === undefined
+    id === undefined || !input.links
       ? ''
-      : (() => {
-          const nid = id ?? '0';
-          const iso = `${input.base}/iso/${nid}`;
-          const ipxe = `${input.base}/g8os.ipxe?netid=${nid}`;
-          const qemu = `curl -fo g8os-${nid}.iso ${iso} && qemu-system-x86_64 -m 2048 -smp 2 -cdrom g8os-${nid}.iso -boot d -nic user,model=virtio-net-pci`;
-          return `
-<h2>Network ${escape(nid)}</h2>
+      : `
+<h2>Network ${escape(id ?? '0')}</h2>
 <dl>
-  <dt>ISO (CD, virtual machines)</dt><dd><a href="${escape(iso)}">${escape(iso)}</a></dd>
-  <dt>USB stick image (same bytes; write with dd or Etcher)</dt><dd><a href="${escape(`${input.base}/usb/${nid}`)}">${escape(`${input.base}/usb/${nid}`)}</a></dd>
-  <dt>EFI System Partition only (UEFI HTTP boot, FAT sticks)</dt><dd><a href="${escape(`${input.base}/efi/${nid}`)}">${escape(`${input.base}/efi/${nid}`)}</a></dd>
-  <dt>iPXE script URL (bare-metal providers' "custom iPXE URL")</dt><dd><code>${escape(ipxe)}</code></dd>
-  <dt>Try it in QEMU</dt><dd><code>${escape(qemu)}</code></dd>
-</dl>`;
-        })();
+${input.links.links
+  .map((link) => {
+    const value = link.key === 'qemu' || link.key.startsWith('ipxe') ? `<code>${escape(link.value)}</code>` : `<a href="${escape(link.value)}">${escape(link.value)}</a>`;
+    return `  <dt>${escape(link.label)} <span class="where">— works on: ${escape(link.where)}</span></dt><dd>${value}<br><small>${escape(link.help)}</small></dd>`;
+  })
+  .join('\n')}
+</dl>
+${input.links.notes.map((n) => `<p class="note">${escape(n)}</p>`).join('\n')}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>g8boot boot service</title>
@@ -46,6 +44,8 @@ export function renderIndexPage(input: IndexPageInput): string {
   code { word-break: break-all; }
   dt { font-weight: 600; margin-top: .75rem; }
   .error { color: #c62828; }
+  .where { font-weight: 400; font-style: italic; }
+  .note { opacity: .8; }
   input { font: inherit; width: 18ch; }
 </style></head>
 <body>

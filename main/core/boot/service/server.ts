@@ -18,12 +18,15 @@ import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
+import { parseBootUrl, TEST_VM_CONSOLE, type BootTarget } from '../../../common/boot-url.ts';
 import { G8bootError, InvalidInputError } from '../../../common/errors.ts';
 import { parseBaseUrl, parseBootNetworkId, parseKernelArgs, type NetworkId } from '../../../common/validate.ts';
 import { VERSION } from '../../version.ts';
-import { GENERATOR, imageFileName, parseBootMediaRequest, planBootMedia, stage1For } from '../boot-media.ts';
+import { bootLinks } from '../boot-links.ts';
+import { serviceImageTargets, thisComputerUrl } from '../boot-targets.ts';
+import { bootMediaSpec, GENERATOR, imageFileName, planBootMedia, stage1For } from '../boot-media.ts';
 import { toolchainDigest, type BootFiles } from '../image.ts';
-import { renderErrorScript, renderStage2 } from '../ipxe-script.ts';
+import { CONSOLE_SPEC, renderErrorScript, renderStage2, withRequestedConsole } from '../ipxe-script.ts';
 import { layoutStream, type Layout } from '../layout.ts';
 import { BASE_HEADERS, attachment, notModified, requestedRange, sendText } from './http-util.ts';
 import { INDEX_CSP, renderIndexPage } from './index-page.ts';
@@ -46,7 +49,10 @@ export interface BootEvent {
 export interface BootServiceOptions {
   host: string;
   port: number;
-  /** Base URL clients should use (e.g. behind NAT or a proxy); default: the Host the request was sent to. */
+  /**
+   * Base URL other machines use to reach this service (behind NAT or a proxy, a bare-metal provider): images
+   * chain to it and the page offers the iPXE URL. Default: the address a request arrived on (see imageTargetsFor).
+   */
   publicUrl?: string | undefined;
   kernelDir: string;
   /** A remote kernel URL for stage 2 instead of this service's /kernel/<default>. */
@@ -91,7 +97,7 @@ class HttpError extends Error {
 }
 
 export async function startBootService(options: BootServiceOptions): Promise<BootService> {
-  const publicUrl = options.publicUrl ? parseBaseUrl(options.publicUrl, 'public URL') : undefined;
+  const publicUrl = options.publicUrl ? parseBootUrl(options.publicUrl, { what: 'public URL' }) : undefined;
   const kernelUrl = options.kernelUrl;
   const defaultArgs = [...(options.kernelArgs ?? [])];
   const env = options.env ?? process.env;
@@ -117,22 +123,13 @@ export async function startBootService(options: BootServiceOptions): Promise<Boo
     events.emit('boot', event);
   };
 
-  /** The base URL a client reached us at: --public-url, else its Host header if sane, else the socket's address. */
-  const baseFor = (req: IncomingMessage): string => {
-    if (publicUrl) return publicUrl;
-    const host = req.headers.host;
-    if (host && /^[A-Za-z0-9.\-:[\]]{1,255}$/.test(host)) {
-      try {
-        return parseBaseUrl(`http://${host}`, 'Host header');
-      } catch {
-        // fall through to the socket address
-      }
-    }
-    const local = req.socket.localAddress ?? options.host;
-    const hostPart = local.includes(':') ? `[${local.replace(/^::ffff:/, '')}]` : local;
-    return `http://${local.startsWith('::ffff:') ? local.slice(7) : hostPart}:${req.socket.localPort}`;
-  };
+  /** Where the images served for this request chain to (serviceImageTargets: never the client's Host header). */
+  const imageTargetsFor = (req: IncomingMessage): BootTarget[] =>
+    serviceImageTargets({ publicUrl, arrivedOn: req.socket.localAddress ?? '', port: req.socket.localPort ?? options.port, listenHost: options.host });
 
+  /** Where the page's download links point: --public-url, else the address the request arrived on (not its Host). */
+  const downloadBaseFor = (req: IncomingMessage): string =>
+    publicUrl ?? thisComputerUrl((req.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, ''), req.socket.localPort ?? options.port);
   const isIpxe = (req: IncomingMessage) => /\biPXE\//i.test(String(req.headers['user-agent'] ?? ''));
 
   /** Bad input from a booting machine: iPXE gets a script that shows why and waits; others get text. */
@@ -142,11 +139,16 @@ export async function startBootService(options: BootServiceOptions): Promise<Boo
     else sendText(res, status, `${message}\n`, {}, head);
   };
 
-  const kernelTarget = async (base: string): Promise<{ kernelUrl: string; initrdUrl?: string } | undefined> => {
+  /**
+   * Stage 2's kernel: the remote --kernel-url, else this service's /kernel/<default> — under --public-url when
+   * given, else as an absolute path that iPXE resolves against the URL it fetched stage 2 from (so it works
+   * wherever the script was fetched from, without trusting the client's Host header).
+   */
+  const kernelTarget = async (): Promise<{ kernelUrl: string; initrdUrl?: string } | undefined> => {
     if (kernelUrl) return { kernelUrl };
     const kernel = await defaultKernel(options.kernelDir);
     if (!kernel) return undefined;
-    const url = `${base}/kernel/${encodeURIComponent(kernel.name)}`;
+    const url = `${publicUrl ?? ''}/kernel/${encodeURIComponent(kernel.name)}`;
     return kernel.initrd ? { kernelUrl: url, initrdUrl: `${url}.initrd` } : { kernelUrl: url };
   };
 
@@ -161,7 +163,13 @@ export async function startBootService(options: BootServiceOptions): Promise<Boo
     const networkId = parseBootNetworkId(rawId);
     const pathArgs = segments.slice(2).join(' ');
     const args = parseKernelArgs([pathArgs, query.get('args') ?? ''].join(' '));
-    return { networkId, args };
+    const console = query.get('console') ?? undefined;
+    if (console !== undefined && !CONSOLE_SPEC.test(console)) {
+      throw new InvalidInputError('E_INVALID_CONSOLE', `Invalid console ${JSON.stringify(console.slice(0, 40))}.`, {
+        hint: `Use a serial device and its settings, e.g. console=${TEST_VM_CONSOLE}.`,
+      });
+    }
+    return { networkId, args, console };
   };
 
   const serveScript = async (req: IncomingMessage, res: ServerResponse, segments: string[], query: URLSearchParams, head: boolean) => {
@@ -169,7 +177,7 @@ export async function startBootService(options: BootServiceOptions): Promise<Boo
     try {
       const params = bootParams(segments, query);
       networkId = params.networkId;
-      const target = await kernelTarget(baseFor(req));
+      const target = await kernelTarget();
       if (!target) {
         record(req, 'script', networkId, 503);
         badRequest(req, res, 503, 'This boot service has no G8OS kernel yet. Add one with: g8boot kernel add <file|url>', head);
@@ -179,7 +187,7 @@ export async function startBootService(options: BootServiceOptions): Promise<Boo
         networkId,
         kernelUrl: target.kernelUrl,
         initrdUrl: target.initrdUrl,
-        kernelArgs: [...defaultArgs, ...params.args],
+        kernelArgs: withRequestedConsole([...defaultArgs, ...params.args], params.console),
         generator: GENERATOR,
       });
       record(req, 'script', networkId, 200);
@@ -203,7 +211,7 @@ export async function startBootService(options: BootServiceOptions): Promise<Boo
     try {
       const params = bootParams(segments, query);
       networkId = params.networkId;
-      const spec = parseBootMediaRequest({ netid: networkId ?? '0', bootUrl: baseFor(req), kernelArgs: params.args });
+      const spec = bootMediaSpec({ networkId, bootUrls: imageTargetsFor(req).map((t) => t.url), kernelArgs: params.args });
       const image = planBootMedia(options.toolchain, spec, env);
       const layout = kind === 'efi' ? image.esp : image.layout;
       // The image is a pure function of the stage-1 script, the toolchain and the timestamp: tag those.
@@ -363,7 +371,11 @@ export async function startBootService(options: BootServiceOptions): Promise<Boo
       }
     }
     const kernel = kernelUrl ?? (await defaultKernel(options.kernelDir))?.name ?? null;
-    const html = renderIndexPage({ base: baseFor(req), version: VERSION, networkId, error, kernel });
+    const links =
+      networkId === undefined
+        ? undefined
+        : bootLinks({ networkId, downloadBase: downloadBaseFor(req), imageTargets: imageTargetsFor(req), publicUrl: publicUrl ?? null, port: req.socket.localPort ?? options.port });
+    const html = renderIndexPage({ version: VERSION, networkId, error, kernel, links });
     const body = Buffer.from(html, 'utf8');
     res.writeHead(error ? 400 : 200, {
       ...BASE_HEADERS,
