@@ -16,6 +16,7 @@
  *
  * Types plus a few constant lists; runtime-agnostic (no Node, DOM or Electron).
  */
+import type { BootLinkSet, BootTarget } from './boot-url.ts';
 import type { SerializedError } from './errors.ts';
 import type { AuthorizationPolicy, ExportFormat, MonitorEvent, MonitorStatus, NodeRecord } from './nodes.ts';
 
@@ -82,19 +83,20 @@ export interface BootServiceView {
   listen: string;
   /** The URL a QEMU/VirtualBox NAT guest uses (http://10.0.2.2:PORT); null when off. */
   guestUrl: string | null;
+  /**
+   * The boot URLs an image built here carries unless the person changes them, in order, each with where it
+   * works: a VM on this computer, then this computer's LAN addresses (at the configured port).
+   */
+  defaultBootUrls: BootTarget[];
+  /** The service is set to listen beyond loopback (LAN machines can reach it). */
+  openToLan: boolean;
   kernel: string | null;
   recent: BootEventView[];
   problem: SerializedError | null;
 }
 
-export interface BootLinks {
-  /** Paste into a bare-metal provider's "custom iPXE URL". */
-  ipxeUrl: string;
-  isoUrl: string;
-  usbUrl: string;
-  efiUrl: string;
-  qemuCommand: string;
-}
+/** The boot service's links for a network id, each with where it works (main/core/boot/boot-links.ts). */
+export type BootLinks = BootLinkSet;
 
 export type HypervisorName = 'qemu' | 'virtualbox' | 'xhyve';
 
@@ -141,8 +143,8 @@ export interface StartVmRequest {
 
 export interface BuildImageRequest {
   netid: string;
-  /** Exactly one of bootUrl / kernelUrl. */
-  bootUrl?: string | undefined;
+  /** Boot URLs tried in order (loopback ones are refused), or kernelUrl; neither: the defaults (defaultBootUrls). */
+  bootUrls?: string[] | undefined;
   kernelUrl?: string | undefined;
   kernelArgs?: string | undefined;
   /** `hybrid`: ISO that is also a USB image; `esp`: the EFI System Partition alone. */

@@ -215,11 +215,11 @@ describe('demo mode', () => {
 describe('boot media and the boot service', () => {
   it('builds an image only after validating, where the person chose, with progress', async () => {
     const { service, deps, events } = await start();
-    expect(await rejection(service.api.buildImage({ netid: 'nope', bootUrl: 'http://10.0.2.2:8088', kind: 'hybrid' }))).toMatchObject({ code: 'E_INVALID_NETWORK_ID' });
+    expect(await rejection(service.api.buildImage({ netid: 'nope', bootUrls: ['http://10.0.2.2:8088'], kind: 'hybrid' }))).toMatchObject({ code: 'E_INVALID_NETWORK_ID' });
     expect(deps.saveDialogs).toHaveLength(0);
     deps.saveAnswers.push(null);
-    expect(await service.api.buildImage({ netid: '8056c2e21c000001', bootUrl: 'http://10.0.2.2:8088', kind: 'hybrid' })).toBeNull();
-    const result = await service.api.buildImage({ netid: '8056c2e21c000001', bootUrl: 'http://10.0.2.2:8088', kind: 'hybrid' });
+    expect(await service.api.buildImage({ netid: '8056c2e21c000001', bootUrls: ['http://10.0.2.2:8088'], kind: 'hybrid' })).toBeNull();
+    const result = await service.api.buildImage({ netid: '8056c2e21c000001', bootUrls: ['http://10.0.2.2:8088'], kind: 'hybrid' });
     expect(deps.saveDialogs.map((d) => d.defaultName)).toEqual(['g8os-8056c2e21c000001.iso', 'g8os-8056c2e21c000001.iso']);
     expect(result?.path).toBe(join(deps.home, 'g8os-8056c2e21c000001.iso'));
     const data = await readFile(result!.path);
@@ -237,18 +237,28 @@ describe('boot media and the boot service', () => {
     expect(on).toMatchObject({ running: true, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), problem: null });
     const port = new URL(on.url!).port;
     expect(on.guestUrl).toBe(`http://10.0.2.2:${port}`);
-    const links = await service.api.bootLinks('8056c2e21c000001');
-    expect(links.ipxeUrl).toBe(`${on.url}/g8os.ipxe?netid=8056c2e21c000001`);
-    expect(links.qemuCommand).toContain('qemu-system-x86_64');
+    const { links, notes } = await service.api.bootLinks('8056c2e21c000001');
+    const link = (key: string) => links.find((l) => l.key === key);
+    // Downloads happen on this computer (loopback); the images and the iPXE URL point where a VM reaches the service.
+    expect(link('iso')).toMatchObject({ value: `${on.url}/iso/8056c2e21c000001`, where: 'this computer (a download link)' });
+    expect(link('iso')!.help).toContain(`a VM on this computer (QEMU user networking, VirtualBox NAT) (http://10.0.2.2:${port})`);
+    expect(link('ipxe-vm')).toMatchObject({ value: `http://10.0.2.2:${port}/g8os.ipxe?netid=8056c2e21c000001&console=ttyS0,115200`, where: expect.stringContaining('a VM on this computer') });
+    expect(link('qemu')!.value).toContain('qemu-system-x86_64');
+    // Loopback-only service, no public URL: no LAN link, no bare-metal link, and the notes say why.
+    expect(link('ipxe-lan')).toBeUndefined();
+    expect(link('ipxe-public')).toBeUndefined();
+    expect(notes.join(' ')).toMatch(/No bare-metal provider link.*public URL/);
+    expect(links.every((l) => !/\/\/(127\.|localhost|0\.0\.0\.0)/.test(l.value) || ['iso', 'usb', 'efi', 'qemu'].includes(l.key))).toBe(true);
+    const ipxeUrl = `${on.url}/g8os.ipxe?netid=8056c2e21c000001`;
 
     const booted = next(service, 'boot-event', () => true);
-    const answer = await fetch(links.ipxeUrl, { headers: { 'user-agent': 'iPXE/1.21.1' } });
+    const answer = await fetch(ipxeUrl, { headers: { 'user-agent': 'iPXE/1.21.1' } });
     expect(answer.status).toBe(503); // no G8OS kernel in this home yet: the script says so
     expect(await booted).toMatchObject({ route: 'script', networkId: '8056c2e21c000001', status: 503 });
     expect((await service.api.getState()).bootService.recent).toHaveLength(1);
 
     expect((await service.api.setBootService(false)).running).toBe(false);
-    await expect(fetch(links.ipxeUrl)).rejects.toThrow();
+    await expect(fetch(ipxeUrl)).rejects.toThrow();
   });
 
   it('boots an image it built in a VM (network id read from the image), and no file it did not build', async () => {

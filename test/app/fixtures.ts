@@ -52,7 +52,7 @@ export function appState(overrides: Partial<AppState> = {}): AppState {
       network: { id: NETWORK, status: 'OK', statusText: 'ready', addresses: ['10.147.17.5/24'], device: 'zt0' },
     },
     monitor: { networkId: NETWORK, running: true, policy: 'manual', intervalMs: 30_000, fastUntil: null, lastSweepAt: 1_700_000_000_000, stale: false, lastError: null },
-    bootService: { running: false, url: null, listen: '127.0.0.1:8088', guestUrl: null, kernel: null, recent: [], problem: null },
+    bootService: { running: false, url: null, listen: '127.0.0.1:8088', guestUrl: null, defaultBootUrls: [], openToLan: false, kernel: null, recent: [], problem: null },
     ...overrides,
   };
 }

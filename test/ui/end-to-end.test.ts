@@ -143,7 +143,12 @@ describe('g8boot end to end', () => {
       deps.saveAnswers.push(imagePath);
       await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Boot media' }).click();
       expect(await page.getByLabel('ZeroTier network id').inputValue()).toBe(NWID);
-      expect(await page.getByLabel('Boot URL', { exact: true }).inputValue()).toBe(serviceUrl);
+      // The form's defaults: a VM on this computer first, then this computer's LAN addresses; never loopback.
+      const port = new URL(serviceUrl!).port;
+      const defaults = (await page.getByLabel('Boot URLs, tried in order (one per line)').inputValue()).split('\n');
+      expect(defaults[0]).toBe(`http://10.0.2.2:${port}`);
+      for (const url of defaults) expect(url).not.toMatch(/\/\/(127\.|localhost|0\.0\.0\.0|\[::)/);
+      await page.getByRole('list', { name: 'Where each boot URL works' }).getByText('a VM on this computer').waitFor();
       await page.getByRole('button', { name: 'Build and save…' }).click();
       const saved = page.locator('.notice-ok');
       await saved.waitFor({ timeout: 30_000 });
@@ -153,9 +158,11 @@ describe('g8boot end to end', () => {
       expect(await saved.textContent()).toContain(createHash('sha256').update(image).digest('hex'));
       await app.screenshot('e2e-image-built-light');
 
-      // A machine fetches its iPXE script from the URL the view offers: the request shows in Boot service.
+      // A VM fetches its iPXE script from the URL the view offers. Inside QEMU's user networking 10.0.2.2 is this
+      // computer's loopback, so the test asks the same path through loopback: the request shows in Boot service.
       const ipxeUrl = (await page.locator('.link-row', { hasText: 'iPXE script URL' }).locator('code').textContent())!;
-      const script = await fetch(ipxeUrl, { headers: { 'user-agent': 'iPXE/1.21.1' } });
+      expect(ipxeUrl.startsWith(`http://10.0.2.2:${port}/g8os.ipxe?netid=${NWID}`)).toBe(true);
+      const script = await fetch(ipxeUrl.replace(`http://10.0.2.2:${port}`, serviceUrl!), { headers: { 'user-agent': 'iPXE/1.21.1' } });
       expect(script.status).toBe(200);
       expect(await script.text()).toContain(NWID);
       await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Boot service' }).click();

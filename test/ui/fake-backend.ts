@@ -3,6 +3,9 @@
  * easily reach (errors on demand, 1,000 nodes, VMs without a hypervisor run) and for the benchmark. Shaped by
  * the IPC contract only; the end-to-end test uses the real service.
  */
+import { bootLinks } from '../../main/core/boot/boot-links.ts';
+import { defaultBootTargets, serviceImageTargets } from '../../main/core/boot/boot-targets.ts';
+import { parseBootNetworkId } from '../../main/common/validate.ts';
 import { EventEmitter } from 'node:events';
 import { G8bootError } from '../../main/common/errors.ts';
 import { nodeState } from '../../main/common/node-states.ts';
@@ -32,6 +35,12 @@ import type { Backend } from './harness.ts';
 export const NWID = 'd569b5a47421c8b7';
 /** A fixed clock, so screenshots are the same on every run. */
 export const T0 = Date.parse('2026-01-15T10:00:00Z');
+
+/** The interfaces of the computer the fake backend pretends to run on: a LAN address and loopback. */
+const FAKE_INTERFACES = {
+  lo: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: true, cidr: '127.0.0.1/8' }],
+  eth0: [{ address: '192.168.1.20', netmask: '255.255.255.0', family: 'IPv4', mac: '52:54:00:12:34:56', internal: false, cidr: '192.168.1.20/24' }],
+} as const satisfies NodeJS.Dict<import('node:os').NetworkInterfaceInfo[]>;
 
 const PROBE_CYCLE: ProbeState[] = ['ready', 'ready', 'ready', 'ready', 'ready', 'ready', 'refused', 'timeout', 'auth-required', 'no-address'];
 
@@ -149,6 +158,9 @@ export class FakeBackend implements Backend {
         url: 'http://127.0.0.1:8088',
         listen: '127.0.0.1:8088',
         guestUrl: 'http://10.0.2.2:8088',
+        // What the core computes for a computer whose LAN address is 192.168.1.20.
+        defaultBootUrls: defaultBootTargets({ interfaces: FAKE_INTERFACES, platform: 'linux', port: 8088 }),
+        openToLan: false,
         kernel: 'g8os-1.2.0.efi',
         recent: connected
           ? [
@@ -207,13 +219,15 @@ export class FakeBackend implements Backend {
         self.exports.push({ nodeIds, format });
         return { path: `/tmp/nodes.${format === 'blueprint' ? 'yaml' : format}` };
       },
-      bootLinks: async (netid: string): Promise<BootLinks> => ({
-        ipxeUrl: `http://127.0.0.1:8088/g8os.ipxe?netid=${netid}`,
-        isoUrl: `http://127.0.0.1:8088/iso/${netid}`,
-        usbUrl: `http://127.0.0.1:8088/usb/${netid}`,
-        efiUrl: `http://127.0.0.1:8088/efi/${netid}`,
-        qemuCommand: `qemu-system-x86_64 -m 2048 -cdrom g8os-${netid}.iso -boot d -nic user,model=virtio-net-pci`,
-      }),
+      // The core's own link list, for a service listening on loopback.
+      bootLinks: async (netid: string): Promise<BootLinks> =>
+        bootLinks({
+          networkId: parseBootNetworkId(netid),
+          downloadBase: 'http://127.0.0.1:8088',
+          imageTargets: serviceImageTargets({ interfaces: FAKE_INTERFACES, platform: 'linux', arrivedOn: '127.0.0.1', port: 8088, listenHost: '127.0.0.1' }),
+          publicUrl: null,
+          port: 8088,
+        }),
       buildImage: async (request: BuildImageRequest): Promise<BuildImageResult> => {
         for (let done = 0; done <= 4; done++) self.emit('build-progress', { done, total: 4 });
         return { path: `/tmp/g8os-${request.netid}.iso`, bytes: 2_097_152, sha256: 'a'.repeat(64) };

@@ -67,7 +67,7 @@ describe('renderer views', () => {
           await app.screenshot(`connection-${scheme}`);
 
           await goTo(app, 'Boot media', 'Boot media');
-          await page.getByText(`http://127.0.0.1:8088/g8os.ipxe?netid=${NWID}`).waitFor({ timeout: 5000 });
+          await page.getByText(`http://10.0.2.2:8088/g8os.ipxe?netid=${NWID}`).waitFor({ timeout: 5000 });
           await app.screenshot(`boot-media-${scheme}`);
 
           await goTo(app, 'Test VMs', 'Test VMs');

@@ -48,7 +48,7 @@ export const METHOD_ARGUMENTS = {
   ]),
   bootLinks: v.strictTuple([text]),
   buildImage: v.strictTuple([
-    v.strictObject({ netid: text, bootUrl: optionalText, kernelUrl: optionalText, kernelArgs: optionalText, kind: v.picklist(['hybrid', 'esp']) }),
+    v.strictObject({ netid: text, bootUrls: v.optional(v.pipe(v.array(text), v.maxLength(16))), kernelUrl: optionalText, kernelArgs: optionalText, kind: v.picklist(['hybrid', 'esp']) }),
   ]),
   listHypervisors: none,
   listVms: none,

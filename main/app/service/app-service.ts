@@ -20,6 +20,7 @@
 import { writeFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { resolve } from 'node:path';
+import { portOf } from '../../common/boot-url.ts';
 import { G8bootError, InvalidInputError, serializeError } from '../../common/errors.ts';
 import type {
   AppState,
@@ -126,6 +127,8 @@ export function createAppService(deps: AppDeps): AppService {
     toolchainDir: deps.toolchainDir,
     onBoot: (event) => hub.emit('boot-event', event),
     onChange: () => schedule('state'),
+    listenSetting: () => settings.get().bootServiceListen,
+    hostFacts: () => ({ interfaces: host.networkInterfaces(), platform: host.platform }),
   });
   /** Images this app wrote (Build boot image): the only files `startVm` boots. */
   const builtImages = new Set<string>();
@@ -434,7 +437,7 @@ export function createAppService(deps: AppDeps): AppService {
     },
 
     async bootLinks(netid) {
-      return boot.links(String(netid), settings.get().bootServiceListen);
+      return boot.links(String(netid));
     },
 
     async buildImage(request) {
@@ -443,6 +446,8 @@ export function createAppService(deps: AppDeps): AppService {
         toolchainDir: deps.toolchainDir,
         saveFile: (options) => deps.dialogs.saveFile(options),
         progress: (done, total) => hub.emit('build-progress', { done, total }),
+        hostFacts: { interfaces: host.networkInterfaces(), platform: host.platform },
+        defaultPort: boot.view().defaultBootUrls[0] ? portOf(boot.view().defaultBootUrls[0]!.url) : undefined,
       });
       // A node booted from this image will ask to join soon: watch closely for a while.
       if (result) monitor?.expectNode();

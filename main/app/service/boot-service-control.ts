@@ -4,7 +4,10 @@
  */
 import { serializeError } from '../../common/errors.ts';
 import type { BootEventView, BootLinks, BootServiceView } from '../../common/ipc.ts';
-import { parseBootNetworkId, parseListenAddress } from '../../common/validate.ts';
+import { DEFAULT_BOOT_SERVICE_PORT, NAT_GUEST_HOST } from '../../common/boot-url.ts';
+import { isLoopbackHost, parseBootNetworkId, parseListenAddress } from '../../common/validate.ts';
+import { bootLinks } from '../../core/boot/boot-links.ts';
+import { defaultBootTargets, serviceImageTargets, thisComputerUrl, type BootHostFacts } from '../../core/boot/boot-targets.ts';
 import { defaultKernel, defaultKernelDir } from '../../core/boot/service/kernels.ts';
 import { startBootService, type BootService } from '../../core/boot/service/server.ts';
 import { loadToolchain } from '../../core/boot/toolchain/load.ts';
@@ -14,7 +17,8 @@ export interface BootServiceControl {
   set(on: boolean, listen: string): Promise<BootServiceView>;
   /** Where a VM's NAT guest reaches the service (QEMU user networking, VirtualBox NAT), when it runs. */
   guestUrl(): string | null;
-  links(netid: string, listen: string): BootLinks;
+  /** The links for a network id, each with where it works (the same list as the service's own page). */
+  links(netid: string): BootLinks;
   close(): Promise<void>;
 }
 
@@ -25,6 +29,10 @@ export function createBootServiceControl(options: {
   toolchainDir: string | undefined;
   onBoot: (event: BootEventView) => void;
   onChange: () => void;
+  /** The configured listen address (settings), for the defaults while the service is off. */
+  listenSetting: () => string;
+  /** This computer's network interfaces (injectable for tests). */
+  hostFacts?: (() => BootHostFacts) | undefined;
 }): BootServiceControl {
   let service: BootService | null = null;
   let kernel: string | null = null;
@@ -32,15 +40,30 @@ export function createBootServiceControl(options: {
   let listen = '';
   const recent: BootEventView[] = [];
 
-  const view = (): BootServiceView => ({
-    running: service !== null,
-    url: service?.url ?? null,
-    listen,
-    guestUrl: service ? `http://10.0.2.2:${service.port}` : null,
-    kernel,
-    recent: [...recent],
-    problem,
-  });
+  /** Where the service listens (or will): the running service's address, else the setting. */
+  const where = (): { host: string; port: number } => {
+    if (service) return { host: service.host, port: service.port };
+    try {
+      return parseListenAddress(options.listenSetting(), 'boot service address');
+    } catch {
+      return { host: '127.0.0.1', port: DEFAULT_BOOT_SERVICE_PORT };
+    }
+  };
+
+  const view = (): BootServiceView => {
+    const { host, port } = where();
+    return {
+      running: service !== null,
+      url: service?.url ?? null,
+      listen,
+      guestUrl: service ? `http://${NAT_GUEST_HOST}:${service.port}` : null,
+      defaultBootUrls: defaultBootTargets({ ...options.hostFacts?.(), port }),
+      openToLan: !isLoopbackHost(host),
+      kernel,
+      recent: [...recent],
+      problem,
+    };
+  };
 
   const start = async (address: string) => {
     const { host, port } = parseListenAddress(address, 'boot service address');
@@ -77,18 +100,15 @@ export function createBootServiceControl(options: {
       }
       return view();
     },
-    guestUrl: () => (service ? `http://10.0.2.2:${service.port}` : null),
-    links(netid, address) {
-      const id = parseBootNetworkId(netid) ?? '0';
-      const base = service?.url ?? `http://${address}`;
-      const isoUrl = `${base}/g8os.iso?netid=${id}`;
-      return {
-        ipxeUrl: `${base}/g8os.ipxe?netid=${id}`,
-        isoUrl,
-        usbUrl: `${base}/usb/${id}`,
-        efiUrl: `${base}/efi/${id}`,
-        qemuCommand: `curl -fo g8os-${id}.iso '${isoUrl}' && qemu-system-x86_64 -m 2048 -cdrom g8os-${id}.iso -boot d -netdev user,id=n0 -device virtio-net-pci,netdev=n0 -nographic`,
-      };
+    guestUrl: () => (service ? `http://${NAT_GUEST_HOST}:${service.port}` : null),
+    links(netid) {
+      const networkId = parseBootNetworkId(netid);
+      const { host, port } = where();
+      // What the service hands this computer (it downloads through loopback, or the address it listens on).
+      const downloadBase = thisComputerUrl(host, port);
+      const arrivedOn = new URL(downloadBase).hostname.replace(/^\[(.*)\]$/, '$1');
+      const imageTargets = serviceImageTargets({ ...options.hostFacts?.(), arrivedOn, port, listenHost: host });
+      return bootLinks({ networkId, downloadBase, imageTargets, publicUrl: null, port });
     },
     async close() {
       const stopping = service;

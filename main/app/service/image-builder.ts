@@ -2,6 +2,7 @@
 import { InvalidInputError } from '../../common/errors.ts';
 import type { BuildImageRequest, BuildImageResult } from '../../common/ipc.ts';
 import { checkOutputPath, imageFileName, parseBootMediaRequest, planBootMedia, sha256OfLayout, writeBootImageFile } from '../../core/boot/boot-media.ts';
+import type { BootHostFacts } from '../../core/boot/boot-targets.ts';
 import { loadToolchain } from '../../core/boot/toolchain/load.ts';
 
 export interface SaveFileOptions {
@@ -16,13 +17,20 @@ export async function buildImage(
     toolchainDir: string | undefined;
     saveFile: (options: SaveFileOptions) => Promise<string | null>;
     progress: (done: number, total: number) => void;
+    /** This computer's interfaces: label the boot URLs and give the defaults. */
+    hostFacts?: BootHostFacts | undefined;
+    /** The boot service's port (the defaults point there). */
+    defaultPort?: number | undefined;
   },
 ): Promise<BuildImageResult | null> {
   if (request.kind !== 'hybrid' && request.kind !== 'esp') {
     throw new InvalidInputError('E_USAGE', `Unknown image kind ${JSON.stringify(request.kind)}.`, { hint: 'Use hybrid (ISO + USB) or esp (EFI System Partition).' });
   }
   // Everything is checked before the dialog: a bad network id should not cost the person a file choice.
-  const spec = parseBootMediaRequest({ netid: request.netid, bootUrl: request.bootUrl, kernelUrl: request.kernelUrl, kernelArgs: request.kernelArgs });
+  const spec = parseBootMediaRequest(
+    { netid: request.netid, bootUrls: request.bootUrls, kernelUrl: request.kernelUrl, kernelArgs: request.kernelArgs },
+    { ...options.hostFacts, defaultPort: options.defaultPort },
+  );
   const toolchain = await loadToolchain(options.toolchainDir);
   const path = await options.saveFile(
     request.kind === 'hybrid'

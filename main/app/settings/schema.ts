@@ -9,6 +9,7 @@
  */
 import * as v from 'valibot';
 import type { Settings } from '../../common/ipc.ts';
+import { isNetworkId } from '../../common/validate.ts';
 
 export const SCHEMA_VERSION = 1;
 
@@ -50,7 +51,8 @@ export const StoredControllerSchema = v.variant('kind', [
 ]);
 export type StoredController = v.InferOutput<typeof StoredControllerSchema>;
 
-export const NetworkIdSchema = v.pipe(v.string(), v.regex(/^[0-9a-f]{16}$/));
+/** A stored network id: what parseNetworkId returns (the one parser, not a second pattern). */
+export const NetworkIdSchema = v.pipe(v.string(), v.check((s: string) => isNetworkId(s), 'expected a network id (16 hex digits)'));
 
 /** One network's Redis credentials at rest: at most one of the ciphertext and the file. */
 export const StoredRedisCredentialsSchema = v.pipe(

@@ -6,14 +6,6 @@ import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { useCall } from '../../components/useCall.ts';
 import { g8boot } from '../../data/bridge.ts';
 
-const LINKS: { key: keyof BootLinks; label: string; help: string }[] = [
-  { key: 'ipxeUrl', label: 'iPXE script URL', help: "Paste into a bare-metal provider's custom iPXE URL field (Equinix Metal / packet.net, …)." },
-  { key: 'isoUrl', label: 'ISO image URL', help: 'A hybrid ISO for virtual CD drives and IPMI virtual media.' },
-  { key: 'usbUrl', label: 'USB image URL', help: 'Write it to a USB stick.' },
-  { key: 'efiUrl', label: 'UEFI iPXE URL', help: 'ipxe.efi carrying the script, for UEFI HTTP boot.' },
-  { key: 'qemuCommand', label: 'QEMU command', help: 'Boots the image in QEMU on this computer.' },
-];
-
 /** `bootServiceRunning` is a dependency so the links are fetched again when the service comes up. */
 export function BootLinksPanel({ netid, bootServiceRunning }: { netid: string; bootServiceRunning: boolean }) {
   const [links, setLinks] = useState<BootLinks | null>(null);
@@ -43,17 +35,26 @@ export function BootLinksPanel({ netid, bootServiceRunning }: { netid: string; b
   }
   if (!links) return <p className="muted">Asking the boot service…</p>;
   return (
-    <dl className="links">
-      {LINKS.map((link) => (
-        <div key={link.key} className="link-row">
-          <dt>{link.label}</dt>
-          <dd>
-            <code className="link-value">{links[link.key]}</code>
-            <CopyButton text={links[link.key]} label={link.label} />
-            <p className="field-help">{link.help}</p>
-          </dd>
-        </div>
+    <>
+      <dl className="links">
+        {links.links.map((link) => (
+          <div key={link.key} className="link-row">
+            <dt>
+              {link.label} <span className="link-where">— works on: {link.where}</span>
+            </dt>
+            <dd>
+              <code className="link-value">{link.value}</code>
+              <CopyButton text={link.value} label={link.label} />
+              <p className="field-help">{link.help}</p>
+            </dd>
+          </div>
+        ))}
+      </dl>
+      {links.notes.map((note) => (
+        <p key={note} className="field-help">
+          {note}
+        </p>
       ))}
-    </dl>
+    </>
   );
 }

@@ -1,10 +1,14 @@
 /**
- * Build a boot image: the network id, and either a boot URL iPXE chains to or a kernel it boots directly.
+ * Build a boot image: the network id, and either the boot URLs iPXE tries in order (each shown with where it
+ * works) or a kernel it boots directly. The boot URLs start as the defaults main computes (a VM on this
+ * computer, then this computer's LAN addresses); a URL only this computer can reach is refused inline. LAN
+ * addresses need the boot service open to the LAN, which the form offers after saying what that exposes.
  * Main asks where to save, then builds; `build-progress` events drive the progress bar.
  */
 import { useEffect, useState } from 'react';
-import type { BuildImageRequest, BuildImageResult } from '../../../../main/common/ipc.ts';
-import { parseHttpUrl, parseNetworkId } from '../../../../main/common/validate.ts';
+import { parseBootUrl, reachOf, type BootTarget, type KnownAddress } from '../../../../main/common/boot-url.ts';
+import type { BootServiceView, BuildImageRequest, BuildImageResult } from '../../../../main/common/ipc.ts';
+import { parseBootNetworkId, parseHttpUrl } from '../../../../main/common/validate.ts';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { useCall } from '../../components/useCall.ts';
 import { g8boot } from '../../data/bridge.ts';
@@ -14,25 +18,53 @@ import { bytes } from '../../data/format.ts';
 interface BuildImageFormProps {
   netid: string;
   onNetidChange: (netid: string) => void;
-  defaultBootUrl: string;
+  service: BootServiceView;
 }
 
 type Source = 'url' | 'kernel';
 
 /** The request, or what is wrong with the form (checked here first, so mistakes show before the save dialog). */
-function toRequest(netid: string, source: Source, bootUrl: string, kernelUrl: string, kernelArgs: string, kind: BuildImageRequest['kind']): BuildImageRequest | ErrorText {
+function toRequest(netid: string, source: Source, bootUrls: string, kernelUrl: string, kernelArgs: string, kind: BuildImageRequest['kind'], lanAddresses: string[]): BuildImageRequest | ErrorText {
   try {
-    const id = parseNetworkId(netid.trim());
-    if (source === 'url') return { netid: id, bootUrl: parseHttpUrl(bootUrl.trim(), 'boot URL'), kind };
+    // The one network-id parser (0 = no ZeroTier, as the core accepts); the parsed id is what is sent.
+    const id = parseBootNetworkId(netid) ?? '0';
+    if (source === 'url') {
+      const lines = bootUrlLines(bootUrls);
+      const many = lines.length > 1;
+      return { netid: id, bootUrls: lines.map((line, i) => parseBootUrl(line, { what: many ? `boot URL #${i + 1}` : 'boot URL', lanAddresses })), kind };
+    }
     return { netid: id, kernelUrl: parseHttpUrl(kernelUrl.trim(), 'kernel URL'), kernelArgs: kernelArgs.trim() || undefined, kind };
   } catch (error) {
     return errorText(error);
   }
 }
 
-export function BuildImageForm({ netid, onNetidChange, defaultBootUrl }: BuildImageFormProps) {
+const bootUrlLines = (text: string) => text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+
+/** Where each boot URL line works, knowing this computer's own addresses (from the defaults). */
+function placesOf(text: string, defaults: readonly BootTarget[]): { line: string; where: string; reach: BootTarget['reach'] | 'invalid' }[] {
+  const known: KnownAddress[] = defaults.map((t) => ({ address: new URL(t.url).hostname.replace(/^\[(.*)\]$/, '$1'), place: { reach: t.reach, where: t.where } }));
+  return bootUrlLines(text).map((line) => {
+    try {
+      return { line, ...reachOf(parseHttpUrl(line, 'boot URL'), known) };
+    } catch {
+      return { line, where: 'not a valid URL', reach: 'invalid' as const };
+    }
+  });
+}
+
+export function BuildImageForm({ netid, onNetidChange, service }: BuildImageFormProps) {
+  const defaults = service.defaultBootUrls;
+  const defaultText = defaults.map((t) => t.url).join('\n');
+  const lanAddresses = defaults.filter((t) => t.reach === 'lan').map((t) => new URL(t.url).hostname);
   const [source, setSource] = useState<Source>('url');
-  const [bootUrl, setBootUrl] = useState(defaultBootUrl);
+  const [bootUrls, setBootUrls] = useState(defaultText);
+  const [askLan, setAskLan] = useState(false);
+  const openLan = useCall(async () => {
+    const port = new URL(defaults[0]?.url ?? 'http://10.0.2.2:8088').port || '8088';
+    await g8boot().updateSettings({ bootServiceListen: `0.0.0.0:${port}` });
+    setAskLan(false);
+  });
   const [kernelUrl, setKernelUrl] = useState('');
   const [kernelArgs, setKernelArgs] = useState('');
   const [kind, setKind] = useState<BuildImageRequest['kind']>('hybrid');
@@ -42,11 +74,14 @@ export function BuildImageForm({ netid, onNetidChange, defaultBootUrl }: BuildIm
   const build = useCall((request: BuildImageRequest) => g8boot().buildImage(request));
 
   useEffect(() => g8boot().on('build-progress', setProgress), []);
-  // The boot service may come up after the form was shown: offer its URL unless the person typed another.
-  useEffect(() => setBootUrl((current) => current || defaultBootUrl), [defaultBootUrl]);
+  // The defaults may arrive after the form was shown: offer them unless the person typed others.
+  useEffect(() => setBootUrls((current) => current || defaultText), [defaultText]);
+
+  const places = placesOf(bootUrls, defaults);
+  const wantsLan = places.some((p) => p.reach === 'lan');
 
   const submit = async () => {
-    const request = toRequest(netid, source, bootUrl, kernelUrl, kernelArgs, kind);
+    const request = toRequest(netid, source, bootUrls, kernelUrl, kernelArgs, kind, lanAddresses);
     if (!('netid' in request)) {
       setInvalid(request);
       return;
@@ -83,10 +118,55 @@ export function BuildImageForm({ netid, onNetidChange, defaultBootUrl }: BuildIm
         </label>
       </fieldset>
       {source === 'url' ? (
-        <label className="field">
-          <span>Boot URL</span>
-          <input type="url" value={bootUrl} onChange={(event) => setBootUrl(event.target.value)} placeholder="http://boot.example.com:8088" spellCheck={false} />
-        </label>
+        <>
+          <label className="field">
+            <span>Boot URLs, tried in order (one per line)</span>
+            <textarea
+              value={bootUrls}
+              onChange={(event) => setBootUrls(event.target.value)}
+              rows={Math.max(2, Math.min(6, bootUrlLines(bootUrls).length + 1))}
+              className="mono"
+              placeholder="http://10.0.2.2:8088"
+              spellCheck={false}
+            />
+          </label>
+          <ul className="boot-url-places" aria-label="Where each boot URL works">
+            {places.map((p, i) => (
+              <li key={`${i}-${p.line}`} className={p.reach === 'this-computer' || p.reach === 'invalid' ? 'place-bad' : undefined}>
+                <span className="mono">{p.line}</span> — {p.reach === 'this-computer' ? 'only this computer: a booting machine would ask itself. Use 10.0.2.2 for a VM here, a LAN address for LAN machines.' : p.where}
+              </li>
+            ))}
+          </ul>
+          {wantsLan && !service.openToLan && !askLan && (
+            <p className="field-help">
+              LAN machines reach the boot service only once it listens on your LAN (it listens on {service.listen || 'this computer only'} now).{' '}
+              <button type="button" onClick={() => setAskLan(true)}>
+                Open the boot service to the LAN…
+              </button>
+            </p>
+          )}
+          {askLan && (
+            <div className="notice notice-warn" role="alertdialog" aria-labelledby="lan-consent-title">
+              <p className="notice-title" id="lan-consent-title">
+                Open the boot service to your LAN?
+              </p>
+              <p>
+                It will listen on all of this computer's addresses. Anyone who can reach this computer on the network can then download boot images
+                and iPXE scripts for any network id, the kernels in g8boot's kernel cache, and see the service's status page with its recent boot
+                requests. It serves files read-only; no tokens or node data are served. You can close it again in Settings.
+              </p>
+              <div className="button-row">
+                <button type="button" className="primary" disabled={openLan.busy} onClick={() => void openLan.run()}>
+                  Open to the LAN
+                </button>
+                <button type="button" onClick={() => setAskLan(false)}>
+                  Keep it on this computer
+                </button>
+              </div>
+              {openLan.error && <ErrorNotice error={openLan.error} />}
+            </div>
+          )}
+        </>
       ) : (
         <>
           <label className="field">

@@ -1,7 +1,7 @@
 /** Boot a test node: a VM on one of the hypervisors found, booting this app's boot service for a network. */
 import { useState } from 'react';
 import type { HypervisorView, StartVmRequest, VmView } from '../../../../main/common/ipc.ts';
-import { parseNetworkId } from '../../../../main/common/validate.ts';
+import { parseBootNetworkId } from '../../../../main/common/validate.ts';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { useCall } from '../../components/useCall.ts';
 import { g8boot } from '../../data/bridge.ts';
@@ -29,7 +29,7 @@ export function StartVmForm({ hypervisors, defaultNetid, onStarted }: StartVmFor
     if (!hypervisor) return;
     let id: string;
     try {
-      id = parseNetworkId(netid.trim());
+      id = parseBootNetworkId(netid) ?? '0';
     } catch (error) {
       setInvalid(errorText(error));
       return;
