@@ -271,7 +271,7 @@ describe('boot media and the boot service', () => {
     cleanups.push(() => service.dispose());
     await service.ready;
     await service.api.updateSettings({ bootServiceListen: '127.0.0.1:0' });
-    const built = await service.api.buildImage({ netid: '8056c2e21c000001', bootUrl: 'http://10.0.2.2:8088', kind: 'hybrid' });
+    const built = await service.api.buildImage({ netid: '8056c2e21c000001', bootUrls: ['http://10.0.2.2:8088'], kind: 'hybrid' });
     const vm = await service.api.startVm({ hypervisor: 'virtualbox', image: built!.path });
     expect(vm).toMatchObject({ hypervisor: 'virtualbox', netid: '8056c2e21c000001', state: 'running' });
     expect((await service.api.getState()).bootService.running).toBe(true);

@@ -35,12 +35,12 @@ const rejection = async (promise: Promise<unknown>) => promise.then(() => expect
 
 describe('inspectBootImage on images g8boot built', () => {
   it('chain mode: a hybrid image, bootable as CD and disk, with its network id and boot URL', async () => {
-    const facts = await inspectBootImage(await build('chain.iso', { netid: NWID, bootUrl: 'http://10.0.2.2:8088' }));
+    const facts = await inspectBootImage(await build('chain.iso', { netid: NWID, bootUrls: 'http://10.0.2.2:8088' }));
     expect(facts).toMatchObject({ volumeId: `G8OS_${NWID.toUpperCase()}`, bootsAsCd: true, bootsAsDisk: true, stage1: { networkId: NWID, bootUrls: ['http://10.0.2.2:8088'] } });
   });
 
   it('netid 0 and extra kernel arguments: no ZeroTier, the boot URL without the arguments', async () => {
-    const facts = await inspectBootImage(await build('nozt.img', { netid: '0', bootUrl: 'http://192.168.1.10:8088/boot', kernelArgs: 'development' }));
+    const facts = await inspectBootImage(await build('nozt.img', { netid: '0', bootUrls: 'http://192.168.1.10:8088/boot', kernelArgs: 'development' }));
     expect(facts.stage1).toEqual({ networkId: null, bootUrls: ['http://192.168.1.10:8088/boot'] });
   });
 
@@ -50,7 +50,7 @@ describe('inspectBootImage on images g8boot built', () => {
   });
 
   it('the ESP alone is a FAT image, not an ISO: refused with exit code 2', async () => {
-    const error = await rejection(inspectBootImage(await build('esp.img', { netid: NWID, bootUrl: 'http://10.0.2.2:8088' }, 'esp')));
+    const error = await rejection(inspectBootImage(await build('esp.img', { netid: NWID, bootUrls: 'http://10.0.2.2:8088' }, 'esp')));
     expect(error).toMatchObject({ code: 'E_IMAGE_INVALID', exitCode: 2 });
     expect(error.message).toContain('no ISO 9660 volume');
   });
@@ -74,7 +74,7 @@ describe('inspectBootImage refuses what is not a bootable image', () => {
 describe('readStage1', () => {
   const id = NWID as NetworkId;
   it('reads what renderStage1 writes, and nothing from scripts g8boot did not write', () => {
-    expect(readStage1(renderStage1({ networkId: id, bootUrl: 'http://10.0.2.2:8088', generator: 'g8boot 1.2.3' }))).toEqual({ networkId: id, bootUrls: ['http://10.0.2.2:8088'] });
+    expect(readStage1(renderStage1({ networkId: id, bootTargets: [{ url: 'http://10.0.2.2:8088', reach: 'vm' }], generator: 'g8boot 1.2.3' }))).toEqual({ networkId: id, bootUrls: ['http://10.0.2.2:8088'] });
     expect(readStage1(renderStage1({ networkId: null, kernelUrl: 'http://h/k', generator: 'g8boot 1.2.3' }))).toEqual({ networkId: null, bootUrls: [] });
     expect(readStage1('#!ipxe\ndhcp\nchain http://h/g8os.ipxe?netid=8056c2e21c000001\n')).toBeNull();
     // Two different ids: nothing to trust.

@@ -100,7 +100,7 @@ async function imageFromOptions(opts: BurnOptions) {
     });
   }
   const media = await import('../../core/boot/boot-media.ts');
-  const spec = media.parseBootMediaRequest({ netid: opts.netid, bootUrl: opts.bootUrl, kernelUrl: opts.kernel, kernelArgs: opts.kernelArgs });
+  const spec = media.parseBootMediaRequest({ netid: opts.netid, bootUrls: opts.bootUrl, kernelUrl: opts.kernel, kernelArgs: opts.kernelArgs });
   const { loadToolchain } = await import('../../core/boot/toolchain/load.ts');
   const image = media.planBootMedia(await loadToolchain(opts.toolchain), spec);
   return {

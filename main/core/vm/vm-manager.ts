@@ -131,7 +131,7 @@ export interface VmUpOptions {
 async function buildImage(plan: VmUpPlan, bootUrl: string, path: string, host: Host): Promise<void> {
   const media = await import('../boot/boot-media.ts');
   const { loadToolchain } = await import('../boot/toolchain/load.ts');
-  const spec = media.bootMediaSpec({ networkId: plan.netid, bootUrls: bootUrl });
+  const spec = media.bootMediaSpec({ networkId: plan.netid ?? null, bootUrls: bootUrl });
   const image = media.planBootMedia(await loadToolchain(plan.toolchainDir), spec, host.env);
   try {
     await media.writeBootImageFile(image.layout, path);
