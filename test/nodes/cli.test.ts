@@ -15,11 +15,12 @@ import type { Simulator } from '../../main/core/zerotier/simulator/server.ts';
 import { BIN, ROOT, runCli } from '../helpers/cli.ts';
 import { testSimulator } from '../zerotier/helpers.ts';
 import { NWID } from './fixtures.ts';
-import { hostile, selfSignedCertificate, startRedis, startTcpPeer, type Certificate, type Peer } from './peers.ts';
+import { hostile, selfSignedCertificate, startCore0Worker, startRedis, startTcpPeer, type Certificate, type Core0Worker, type Peer } from './peers.ts';
 
-const A = { plain: '127.77.3.1', tls: '127.77.3.2', password: '127.77.3.3', silent: '127.77.3.4', closed: '127.77.3.5', http: '127.77.3.6' };
+const A = { plain: '127.77.3.1', tls: '127.77.3.2', password: '127.77.3.3', silent: '127.77.3.4', closed: '127.77.3.5', http: '127.77.3.6', core0: '127.77.3.7' };
 let cert: Certificate;
 const peers: Peer[] = [];
+let core0: Core0Worker;
 
 beforeAll(async () => {
   cert = selfSignedCertificate();
@@ -30,11 +31,15 @@ beforeAll(async () => {
       startRedis({ address: A.password, password: 'jwt' }),
       startTcpPeer(A.silent, hostile.silent),
       startTcpPeer(A.http, hostile.http),
+      startRedis({ address: A.core0 }),
     ])),
   );
+  // A node as core0 runs it: a real redis-server, and core0 answering its command queue.
+  core0 = await startCore0Worker(A.core0);
 });
 
 afterAll(async () => {
+  await core0?.stop();
   await Promise.all(peers.map((p) => p.close()));
   cert?.cleanup();
 });
@@ -133,7 +138,12 @@ describe('g8boot nodes <nwid> --json', () => {
 
 /** `g8boot watch` as a child: its stdout lines as they come, and a way to signal it. */
 function watch(args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [BIN, 'watch', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnCli(['watch', ...args], env);
+}
+
+/** The built `g8boot` as a long-running child (watch, nodes --watch): stdout lines as they come, signals. */
+function spawnCli(args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -142,7 +152,7 @@ function watch(args: string[], env: NodeJS.ProcessEnv) {
   createInterface({ input: child.stdout }).on('line', (line) => lines.push(line));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const events = () => lines.map((l) => JSON.parse(l) as { type: string; action?: string; nodeId?: string; node?: { nodeId: string } });
+  const events = () => lines.map((l) => JSON.parse(l) as { type: string; action?: string; nodeId?: string; node?: { nodeId: string; state: string; probe: { core0Version: string | null } | null } });
   const waitFor = async (check: () => boolean, timeoutMs: number, what: string) => {
     const deadline = Date.now() + timeoutMs;
     while (!check()) {
@@ -179,6 +189,41 @@ describe('g8boot watch <nwid> --json', () => {
     expect(await run.exit).toBe(0);
     expect(Date.now() - signalled).toBeGreaterThan(300);
     expect(run.events().at(-1)).toMatchObject({ type: 'sweep', nodes: 1 });
+  });
+});
+
+describe('--deep: core0 itself answers, through the built CLI (the bundle people run)', () => {
+  test('nodes --deep: core0 answers core.ping on a real redis-server', async () => {
+    const sim = await testSimulator();
+    const id = sim.addNode({ authorized: true, address: A.core0, name: 'core0' });
+    const env = environment(sim);
+    const run = await runCli(['nodes', NWID, '--deep', '--json', '--timeout', '1'], { env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual([expect.objectContaining({ nodeId: id, state: 'ready', probe: 'ready', core0Version: 'PONG 1.1.0-alpha-8' })]);
+    const table = await runCli(['nodes', NWID, '--deep', '--timeout', '1'], { env });
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(new RegExp(`${id}\\s+core0\\s+ready\\s+ready\\s+plain.*PONG 1\\.1\\.0-alpha-8`));
+    expect(core0.jobs.filter((job) => job.command === 'core.ping').length).toBeGreaterThanOrEqual(2);
+  });
+
+  test('watch --deep: node-ready carries what core0 answered', async () => {
+    const sim = await testSimulator();
+    const id = sim.addNode({ authorized: true, address: A.core0 });
+    const run = watch([NWID, '--json', '--deep', '--timeout', '1'], environment(sim));
+    await run.waitFor(() => run.events().some((e) => e.type === 'node-ready'), 15_000, 'node-ready');
+    expect(run.events().find((e) => e.type === 'node-ready')?.node).toMatchObject({ nodeId: id, state: 'ready', probe: { core0Version: 'PONG 1.1.0-alpha-8' } });
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toBe(0);
+  });
+
+  test('nodes --watch --json --deep: one JSON array per sweep, Ctrl+C ends it with 0', async () => {
+    const sim = await testSimulator();
+    const id = sim.addNode({ authorized: true, address: A.core0 });
+    const run = spawnCli(['nodes', NWID, '--watch', '--json', '--deep', '--interval', '5', '--timeout', '1'], environment(sim));
+    await run.waitFor(() => run.lines.length > 0, 15_000, 'a sweep');
+    expect(JSON.parse(run.lines[0]!)).toEqual([expect.objectContaining({ nodeId: id, state: 'ready', core0Version: 'PONG 1.1.0-alpha-8' })]);
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(0);
   });
 });
 

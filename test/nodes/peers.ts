@@ -343,3 +343,41 @@ export async function startRecordingPeer(address: string, options: { tls?: Certi
     },
   };
 }
+
+export interface Core0Worker {
+  /** Jobs taken from `core:default`, parsed. */
+  readonly jobs: Record<string, unknown>[];
+  stop(): Promise<void>;
+}
+
+/**
+ * core0's side of its command queue on a REAL redis-server (what core0 does on a node): take each job from
+ * `core:default` (BLPOP) and answer `core.ping` on `result:<id>` the way core0 does (level 20, data JSON-encoded).
+ * With `startRedis`, a node whose Redis answers PING and whose core0 answers the deep check.
+ */
+export async function startCore0Worker(address: string, answer = 'PONG 1.1.0-alpha-8'): Promise<Core0Worker> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis({ host: address, port: REDIS_PORT, maxRetriesPerRequest: null, lazyConnect: true });
+  redis.on('error', () => undefined);
+  await redis.connect();
+  const jobs: Record<string, unknown>[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const taken = await redis.blpop('core:default', 1).catch(() => null);
+      if (!taken) continue;
+      const job = JSON.parse(taken[1]) as Record<string, unknown>;
+      jobs.push(job);
+      const result = { id: job.id, command: job.command, data: JSON.stringify(answer), streams: ['', ''], critical: '', level: 20, state: 'SUCCESS', starttime: Date.now(), time: 1, tags: null };
+      await redis.rpush(`result:${String(job.id)}`, JSON.stringify(result));
+    }
+  })();
+  return {
+    jobs,
+    async stop() {
+      running = false;
+      await loop;
+      redis.disconnect();
+    },
+  };
+}

@@ -67,7 +67,10 @@ function answerFrom(raw: string): Core0PingResult {
 }
 
 export async function core0Ping(options: Core0PingOptions): Promise<Core0PingResult> {
-  const { Redis } = await import('ioredis');
+  // Through `default` (ioredis' module.exports): bundled by esbuild, a CommonJS module's dynamic import has
+  // only `default`, while Node's own loader also offers the names. `Redis` is a property of module.exports in
+  // both. `const { Redis } = await import('ioredis')` crashed the built CLI ("Redis is not a constructor").
+  const { Redis } = (await import('ioredis')).default;
   const redis = new Redis({
     host: options.host,
     port: options.port,
