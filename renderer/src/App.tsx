@@ -108,7 +108,7 @@ export function App() {
             {view === 'boot' && <BootMediaView state={state} />}
             {view === 'vms' && <VmsView state={state} />}
             {view === 'service' && <BootServiceView state={state} />}
-            {view === 'settings' && <SettingsView />}
+            {view === 'settings' && <SettingsView state={state} />}
           </main>
         </div>
       </div>

@@ -1,5 +1,6 @@
 /** How fresh the list is: when the last sweep ran, how often, and whether ZeroTier stopped answering. */
 import type { MonitorStatus, NodeRecord } from '../../../../main/common/ipc.ts';
+import { isCredentialState } from '../../../../main/common/nodes.ts';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { useNow } from '../../components/useNow.ts';
 import { serializedErrorText } from '../../data/error-text.ts';
@@ -10,16 +11,20 @@ export function MonitorSummary({ monitor, nodes }: { monitor: MonitorStatus | nu
   let ready = 0;
   let waiting = 0;
   let lost = 0;
+  let attention = 0;
   for (const node of nodes) {
     if (node.state === 'waiting') waiting++;
     else if (node.state === 'ready') ready++;
     else if (node.state === 'lost') lost++;
+    // A probe outcome, not a lifecycle state: Redis is there, but a password or the person's trust is missing.
+    if (node.authorized && isCredentialState(node.probe?.state)) attention++;
   }
   const fast = monitor?.fastUntil && monitor.fastUntil > now;
   return (
     <div className="monitor-summary">
       <p aria-live="polite">
         {plural(nodes.length, 'node')} · {ready} ready · {waiting} waiting for authorization · {lost} lost
+        {attention > 0 && <strong> · {attention} need a password or your trust</strong>}
       </p>
       {monitor && (
         <p className="muted">

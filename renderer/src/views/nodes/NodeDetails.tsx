@@ -2,7 +2,10 @@
 import type { NodeRecord } from '../../../../main/common/ipc.ts';
 import { CopyButton } from '../../components/CopyButton.tsx';
 import { Icon } from '../../components/Icon.tsx';
+import { ErrorNotice } from '../../components/ErrorNotice.tsx';
+import { useCall } from '../../components/useCall.ts';
 import { useNow } from '../../components/useNow.ts';
+import { g8boot } from '../../data/bridge.ts';
 import { ago, clockTime, dateTime, latency } from '../../data/format.ts';
 import { nodeStatus } from './node-status.ts';
 import { StatusLabel } from './StatusLabel.tsx';
@@ -10,6 +13,9 @@ import { StatusLabel } from './StatusLabel.tsx';
 const HISTORY_WORDS: Record<string, string> = {
   ready: 'Redis answered',
   'auth-required': 'Redis wanted a password',
+  'auth-failed': 'Redis refused the password',
+  'auth-plaintext': 'Redis asked for a password over an unencrypted connection (nothing sent)',
+  'cert-changed': 'Its TLS certificate changed (nothing sent)',
   refused: 'Connection refused',
   timeout: 'No answer',
   'not-redis': 'Something other than Redis answered',
@@ -30,6 +36,8 @@ interface NodeDetailsProps {
 export function NodeDetails({ node, onClose, onAuthorize, onRename }: NodeDetailsProps) {
   const now = useNow(5000);
   const probe = node.probe;
+  const trust = useCall((sha256: string) => g8boot().trustCertificate(node.nodeId, sha256));
+  const changedTo = probe?.state === 'cert-changed' ? (probe.certificate ?? null) : null;
   return (
     <aside className="node-details" aria-labelledby="node-details-title">
       <div className="details-head">
@@ -39,6 +47,23 @@ export function NodeDetails({ node, onClose, onAuthorize, onRename }: NodeDetail
         </button>
       </div>
       <StatusLabel status={nodeStatus(node)} />
+      {changedTo && (
+        <div className="notice notice-error" role="alert">
+          <p>
+            <strong>Certificate changed.</strong> This node's TLS certificate is not the one g8boot trusted for it, so nothing (no password, no
+            command) was sent to it. Trust the new certificate only if you know why it changed, e.g. core0 was reinstalled.
+          </p>
+          <p className="mono">
+            Was SHA-256 {node.trustedCertificate?.sha256 ?? 'unknown'}
+            <br />
+            Now SHA-256 {changedTo}
+          </p>
+          <button type="button" className="primary" disabled={trust.busy} onClick={() => void trust.run(changedTo)}>
+            {trust.busy ? 'Trusting…' : 'Trust the new certificate'}
+          </button>
+          {trust.error && <ErrorNotice error={trust.error} />}
+        </div>
+      )}
       <dl className="facts">
         <dt>Node id</dt>
         <dd className="mono">
@@ -82,6 +107,19 @@ export function NodeDetails({ node, onClose, onAuthorize, onRename }: NodeDetail
             )}
           </>
         )}
+        <dt>TLS certificate</dt>
+        <dd>
+          {node.trustedCertificate ? (
+            <>
+              <span className="mono">SHA-256 {node.trustedCertificate.sha256}</span>{' '}
+              <CopyButton text={node.trustedCertificate.sha256} label="certificate fingerprint" compact />
+              <br />
+              {node.trustedCertificate.how === 'first-use' ? 'trusted on first sight' : 'trusted by you'}, {dateTime(node.trustedCertificate.since)}
+            </>
+          ) : (
+            <span className="muted">none seen yet (the first one core0 presents is trusted)</span>
+          )}
+        </dd>
         {node.vmHint && (
           <>
             <dt>Test VM</dt>

@@ -1,10 +1,11 @@
 /** How g8boot watches the network and behaves on this desktop. Saved as a patch of what changed. */
 import { useEffect, useState } from 'react';
-import type { AuthorizationPolicy, Settings } from '../../../../main/common/ipc.ts';
+import type { AppState, AuthorizationPolicy, Settings } from '../../../../main/common/ipc.ts';
 import { useAnnounce } from '../../components/Announcer.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { useCall } from '../../components/useCall.ts';
 import { g8boot } from '../../data/bridge.ts';
+import { RedisCredentialsPanel } from './RedisCredentialsPanel.tsx';
 
 const POLICIES: { value: AuthorizationPolicy; label: string; text: string }[] = [
   { value: 'manual', label: 'Ask me', text: 'Nodes wait until you authorize them.' },
@@ -20,7 +21,7 @@ function changed(original: Settings, edited: Settings): Partial<Settings> {
   return patch;
 }
 
-export function SettingsView() {
+export function SettingsView({ state }: { state?: AppState | undefined } = {}) {
   const [saved, setSaved] = useState<Settings | null>(null);
   const [draft, setDraft] = useState<Settings | null>(null);
   const load = useCall(() => g8boot().getSettings());
@@ -44,70 +45,73 @@ export function SettingsView() {
   const dirty = Object.keys(patch).length > 0;
 
   return (
-    <form
-      className="settings-view"
-      onSubmit={(event) => {
-        event.preventDefault();
-        void save.run(patch).then((settings) => {
-          if (!settings) return;
-          setSaved(settings);
-          setDraft(settings);
-          announce('Settings saved');
-        });
-      }}
-    >
-      <fieldset className="choice-list">
-        <legend>When a node asks to join</legend>
-        {POLICIES.map((p) => (
-          <label key={p.value} className={draft.policy === p.value ? 'choice choice-selected' : 'choice'}>
-            <input type="radio" name="policy" checked={draft.policy === p.value} onChange={() => set('policy', p.value)} />
-            <span>
-              <strong>{p.label}</strong>
-              <span className="choice-text">{p.text}</span>
-            </span>
-          </label>
-        ))}
-      </fieldset>
-      <div className="form-grid">
-        {draft.policy === 'auto-verify' && (
+    <>
+      <form
+        className="settings-view"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void save.run(patch).then((settings) => {
+            if (!settings) return;
+            setSaved(settings);
+            setDraft(settings);
+            announce('Settings saved');
+          });
+        }}
+      >
+        <fieldset className="choice-list">
+          <legend>When a node asks to join</legend>
+          {POLICIES.map((p) => (
+            <label key={p.value} className={draft.policy === p.value ? 'choice choice-selected' : 'choice'}>
+              <input type="radio" name="policy" checked={draft.policy === p.value} onChange={() => set('policy', p.value)} />
+              <span>
+                <strong>{p.label}</strong>
+                <span className="choice-text">{p.text}</span>
+              </span>
+            </label>
+          ))}
+        </fieldset>
+        <div className="form-grid">
+          {draft.policy === 'auto-verify' && (
+            <label className="field">
+              <span>Minutes core0 has to answer</span>
+              <input type="number" min={1} max={120} value={draft.verifyWithinMin} onChange={(e) => set('verifyWithinMin', Number(e.target.value))} />
+            </label>
+          )}
           <label className="field">
-            <span>Minutes core0 has to answer</span>
-            <input type="number" min={1} max={120} value={draft.verifyWithinMin} onChange={(e) => set('verifyWithinMin', Number(e.target.value))} />
+            <span>Check the network every (seconds)</span>
+            <input type="number" min={5} max={300} value={draft.pollIntervalSec} onChange={(e) => set('pollIntervalSec', Number(e.target.value))} />
           </label>
-        )}
-        <label className="field">
-          <span>Check the network every (seconds)</span>
-          <input type="number" min={5} max={300} value={draft.pollIntervalSec} onChange={(e) => set('pollIntervalSec', Number(e.target.value))} />
-        </label>
-        <label className="field">
-          <span>core0 Redis port</span>
-          <input type="number" min={1} max={65535} value={draft.redisPort} onChange={(e) => set('redisPort', Number(e.target.value))} />
-        </label>
-        <label className="field">
-          <span>Boot service address (addr:port)</span>
-          <input value={draft.bootServiceListen} onChange={(e) => set('bootServiceListen', e.target.value)} className="mono" spellCheck={false} />
-        </label>
-      </div>
-      <div className="checkbox-list">
-        <label>
-          <input type="checkbox" checked={draft.bootServiceAutoStart} onChange={(e) => set('bootServiceAutoStart', e.target.checked)} /> Start the boot service with g8boot
-        </label>
-        <label>
-          <input type="checkbox" checked={draft.notifications} onChange={(e) => set('notifications', e.target.checked)} /> Notify me when a node asks to join or stops answering
-        </label>
-        <label>
-          <input type="checkbox" checked={draft.startAtLogin} onChange={(e) => set('startAtLogin', e.target.checked)} /> Start g8boot when I log in
-        </label>
-      </div>
-      {save.error && <ErrorNotice error={save.error} />}
-      <div className="button-row">
-        <button type="submit" className="primary" disabled={!dirty || save.busy}>
-          {save.busy ? 'Saving…' : 'Save'}
-        </button>
-        <button type="button" disabled={!dirty} onClick={() => setDraft(saved)}>
-          Undo changes
-        </button>
-      </div>
-    </form>
+          <label className="field">
+            <span>core0 Redis port</span>
+            <input type="number" min={1} max={65535} value={draft.redisPort} onChange={(e) => set('redisPort', Number(e.target.value))} />
+          </label>
+          <label className="field">
+            <span>Boot service address (addr:port)</span>
+            <input value={draft.bootServiceListen} onChange={(e) => set('bootServiceListen', e.target.value)} className="mono" spellCheck={false} />
+          </label>
+        </div>
+        <div className="checkbox-list">
+          <label>
+            <input type="checkbox" checked={draft.bootServiceAutoStart} onChange={(e) => set('bootServiceAutoStart', e.target.checked)} /> Start the boot service with g8boot
+          </label>
+          <label>
+            <input type="checkbox" checked={draft.notifications} onChange={(e) => set('notifications', e.target.checked)} /> Notify me when a node asks to join or stops answering
+          </label>
+          <label>
+            <input type="checkbox" checked={draft.startAtLogin} onChange={(e) => set('startAtLogin', e.target.checked)} /> Start g8boot when I log in
+          </label>
+        </div>
+        {save.error && <ErrorNotice error={save.error} />}
+        <div className="button-row">
+          <button type="submit" className="primary" disabled={!dirty || save.busy}>
+            {save.busy ? 'Saving…' : 'Save'}
+          </button>
+          <button type="button" disabled={!dirty} onClick={() => setDraft(saved)}>
+            Undo changes
+          </button>
+        </div>
+      </form>
+      <RedisCredentialsPanel credentials={state?.redisCredentials ?? null} />
+    </>
   );
 }

@@ -1,0 +1,117 @@
+/**
+ * core0 credentials and trust in the dashboard, end to end: the production renderer in Chromium, the real app
+ * service behind main's IPC handler, ZeroTier Central as played by the simulator, and a real redis-server that
+ * speaks only TLS (a self-signed certificate made here with openssl) and wants a password (`requirepass`, as
+ * core0 booted with `organization=` wants its JWT). The person sets the password in Settings, sees the node turn
+ * ready, then sees "Certificate changed" when core0's certificate is replaced, and trusts the new one in one step.
+ * The password never comes back to the page.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { callForIpc } from '../../main/app/ipc/handlers.ts';
+import { createAppService, type AppService } from '../../main/app/service/app-service.ts';
+import { startSimulator, type Simulator } from '../../main/core/zerotier/simulator/server.ts';
+import { testAppDeps, type TestDeps } from '../app/deps.ts';
+import { selfSignedCertificate, startRedis, type Certificate, type Peer } from '../nodes/peers.ts';
+import { buildRenderer, launchChromium, openApp, serveDirectory } from './harness.ts';
+
+const NWID = '8056c2e21c0e2e07';
+const ADDRESS = '127.87.6.1';
+const SECRET = 'eyJhbGciOiJFUzM4NCJ9.dashboard-org-jwt-5eed';
+
+let browser: Browser;
+let site: { url: string; close: () => Promise<void> };
+let build: { remove: () => Promise<void> };
+let sim: Simulator;
+let deps: TestDeps;
+let service: AppService;
+let first: Certificate;
+let second: Certificate;
+let redis: Peer | undefined;
+/** Everything pushed to the page. */
+const pushed: string[] = [];
+
+beforeAll(async () => {
+  first = selfSignedCertificate();
+  second = selfSignedCertificate();
+  redis = await startRedis({ address: ADDRESS, tls: first, password: SECRET });
+  const built = await buildRenderer();
+  build = built;
+  site = await serveDirectory(built.dir);
+  browser = await launchChromium();
+  sim = await startSimulator({
+    networks: [{ id: NWID, name: 'g8os-credentials', description: '', subnet: '127.87.6.0/24', pool: { start: '127.87.6.10', end: '127.87.6.250' } }],
+    nodes: [{ name: 'g8os-jwt-node', address: ADDRESS, authorized: true }],
+  });
+  deps = await testAppDeps();
+  service = createAppService(deps);
+  await service.ready;
+  for (const event of ['state', 'nodes', 'monitor-event'] as const) service.on(event, (payload) => pushed.push(JSON.stringify(payload)));
+  await service.api.connect({ kind: 'central', token: sim.token, url: sim.centralBase });
+  await service.api.updateSettings({ pollIntervalSec: 5 });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await site?.close();
+  await build?.remove();
+  await service?.dispose();
+  await redis?.close();
+  await sim?.close();
+  await deps?.cleanup();
+  first?.cleanup();
+  second?.cleanup();
+});
+
+describe('credentials in the dashboard', () => {
+  it('set the password in Settings, the node turns ready; certificate changed, trusted in one step', { timeout: 90_000 }, async () => {
+    const app = await openApp(browser, {
+      url: site.url,
+      backend: { api: service.api, on: service.on, call: (method, args) => callForIpc(service.api, method, args) },
+    });
+    try {
+      const { page } = app;
+      const views = page.getByRole('navigation', { name: 'Views' });
+      const row = page.getByRole('row', { name: /g8os-jwt-node/ });
+
+      // No password yet: Redis answers over TLS and wants one.
+      await views.getByRole('button', { name: 'Nodes' }).click();
+      await row.getByText('Needs password').waitFor({ timeout: 20_000 });
+
+      // Settings: paste the JWT; the page learns only that a password is set.
+      await views.getByRole('button', { name: 'Settings' }).click();
+      await page.getByText('No password is set').waitFor();
+      await page.getByLabel('Password or JWT').fill(SECRET);
+      await page.getByRole('button', { name: 'Set password' }).click();
+      await page.getByText('A password is set (stored encrypted').waitFor();
+      expect(await page.getByLabel('Password or JWT').inputValue()).toBe('');
+      await app.screenshot('credentials-settings-light');
+
+      await views.getByRole('button', { name: 'Nodes' }).click();
+      await row.getByText(/Ready · /).waitFor({ timeout: 20_000 });
+
+      // core0 comes back with another certificate: loud, and nothing is sent to it.
+      await redis!.close();
+      redis = await startRedis({ address: ADDRESS, tls: second, password: SECRET });
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await row.getByText('Certificate changed').waitFor({ timeout: 20_000 });
+      await row.click();
+      const alert = page.getByRole('alert').filter({ hasText: 'Certificate changed.' });
+      await alert.waitFor();
+      expect(await alert.textContent()).toContain(`Now SHA-256 ${second.fingerprint}`);
+      expect(await alert.textContent()).toContain(`Was SHA-256 ${first.fingerprint}`);
+      await app.screenshot('credentials-cert-changed-light');
+
+      // One step: trust the new certificate; the node is ready again.
+      await alert.getByRole('button', { name: 'Trust the new certificate' }).click();
+      await row.getByText(/Ready · /).waitFor({ timeout: 20_000 });
+      expect((await service.api.listNodes())[0]?.trustedCertificate).toMatchObject({ sha256: second.fingerprint, how: 'person' });
+
+      expect(await page.content()).not.toContain(SECRET);
+      expect(pushed.join('\n')).not.toContain(SECRET);
+      expect(app.problems).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+});
