@@ -200,7 +200,7 @@ export interface MonitorStatus {
   running: boolean;
   policy: AuthorizationPolicy;
   intervalMs: number;
-  /** Polling every 5 s until then, because g8boot booted a VM or built an image (ms since the epoch). */
+  /** Polling fast until then (ms since the epoch): a node is expected (a VM started, an image built, a node authorized or starting). */
   fastUntil: number | null;
   lastSweepAt: number | null;
   /** The last sweep failed: what is shown is the last known state. */

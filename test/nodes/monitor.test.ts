@@ -253,7 +253,8 @@ describe('API outages', () => {
     expect(h.monitor.nodes()).toEqual(before);
     expect(h.monitor.status()).toMatchObject({ stale: true, lastError: { code: expect.any(String) } });
     const stale = h.events.filter((e) => e.type === 'monitor-stale').map((e) => e.type === 'monitor-stale' && e.retryInMs);
-    expect(stale).toEqual([60_000, 120_000]);
+    // The node was authorized moments ago, so the monitor polls fast (5 s): the backoff doubles from there.
+    expect(stale).toEqual([10_000, 20_000]);
     removeFault();
     h.sim.setOnline(node, false, { lastSeenAgoMs: 10 * 60_000 });
     await h.monitor.sweepNow();
@@ -294,6 +295,35 @@ describe('schedule', () => {
     const settled = sweeps();
     await new Promise((r) => setTimeout(r, 300));
     expect(sweeps()).toBe(settled);
+  });
+
+  test('the auto policy authorizes, then polls fast until the node is ready (slow interval 5 min)', async () => {
+    const sim = await testSimulator({ addressDelayMs: 300 });
+    const h = await harness({ intervalMs: 300_000, policy: 'auto', timing: { fastIntervalMs: 100 } }, sim);
+    const redis = await redisAt('127.77.2.30');
+    h.monitor.start();
+    await until(() => h.events.some((e) => e.type === 'sweep'), 2000, 'the first sweep');
+    expect(h.monitor.status().fastUntil).toBeNull();
+    // A node asks to join: the slow interval would find it in 5 min; a poke (as after `vm up`) finds it now.
+    const node = h.sim.addNode({ address: redis.address });
+    h.monitor.expectNode(300);
+    await until(() => lifeOf(h, node) === 'ready', 5000, 'the node ready');
+    expect(h.take()).toEqual(['node-joined', 'policy-action', 'node-authorized', 'node-addressed', 'node-ready']);
+    // The policy's authorization opened a fast window of its own, well past the 300 ms poke.
+    expect(h.monitor.status().fastUntil).toBeGreaterThan(Date.now() + 60_000);
+  });
+
+  test('an authorization made elsewhere, and a node whose address is new, poll fast too', async () => {
+    const h = await harness({ intervalMs: 300_000 });
+    const node = h.sim.addNode({ address: NOBODY });
+    await h.monitor.sweepNow();
+    expect(h.monitor.status().fastUntil).toBeNull();
+    // Authorized in Central's site or by another g8boot: the next sweep notices and watches closely.
+    h.sim.authorize(NWID, node);
+    await h.monitor.sweepNow();
+    expect(lifeOf(h, node)).toBe('starting');
+    expect(stateOf(h, node)).not.toBe('ready');
+    expect(h.monitor.status().fastUntil).toBeGreaterThan(Date.now());
   });
 
   test('stop() finishes the sweep under way, and no sweep follows', async () => {

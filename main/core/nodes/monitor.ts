@@ -8,6 +8,7 @@
  * recovers. Timers are real; `now` only stamps records and events.
  */
 import { InvalidInputError, serializeError, type SerializedError } from '../../common/errors.ts';
+import { STARTING_WINDOW_MS } from '../../common/node-states.ts';
 import type { AuthorizationPolicy, MonitorEvent, MonitorStatus, NodeRecord, ProbeResult } from '../../common/nodes.ts';
 import { parseFingerprint, parseNetworkId, parseNodeId } from '../../common/validate.ts';
 import { g8bootDirs, type G8bootDirs } from '../paths.ts';
@@ -43,8 +44,18 @@ export const DEFAULT_TIMING: MonitorTiming = {
   maxBackoffMs: 5 * 60_000,
 };
 export const DEFAULT_INTERVAL_MS = 30_000;
-/** After a person authorizes a node its address usually arrives within 15-20 s, sometimes over a minute. */
+/** After a node is authorized its address usually arrives within 15-20 s, sometimes over a minute. */
 const WATCH_AFTER_AUTHORIZE_MS = 2 * 60_000;
+
+/**
+ * Authorized since the last look: seen changing between two records, or (first sight) authorized by the
+ * controller's clock moments ago. Not every authorized node seen for the first time: that is history.
+ */
+function justAuthorized(prev: NodeRecord | undefined, member: Member, at: number): boolean {
+  if (!member.authorized) return false;
+  if (prev) return !prev.authorized;
+  return member.lastAuthorizedTime !== null && at - member.lastAuthorizedTime < WATCH_AFTER_AUTHORIZE_MS;
+}
 
 /** The password and plain-text choice come from `credentials`; the trusted certificate from each node's record. */
 export type MonitorProbeOptions = Omit<ProbeAllOptions, 'port' | 'now' | 'onResult' | 'priority' | 'password' | 'allowPlaintextPassword' | 'pinnedFingerprint'>;
@@ -191,6 +202,7 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
     const record = nextRecord(prev, member, known ?? previous, at);
     inventory.put(record);
     inventory.save();
+    if (justAuthorized(prev, member, at)) expectNode(WATCH_AFTER_AUTHORIZE_MS);
     emit(transitions(prev, record, at));
     return record;
   };
@@ -256,6 +268,10 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
       const record = nextRecord(prev, member, probes[i] ?? null, at, { vmHint: hints.get(member.nodeId) ?? null, appeared });
       inventory.put(record);
       events.push(...transitions(prev, record, at));
+      // Authorized by anyone (a person elsewhere, the CLI, Central's site): its address and Redis come next.
+      if (justAuthorized(prev, member, at)) expectNode(WATCH_AFTER_AUTHORIZE_MS);
+      // On its way up (address new, Redis not answering yet; or not checked yet): look again soon.
+      if (record.state === 'starting' || record.state === 'new') expectNode(STARTING_WINDOW_MS);
     });
     // Deleted from the network: gone, and no longer a node of it.
     for (const record of inventory.list()) {
@@ -372,11 +388,8 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
       intervalMs = checkInterval(ms);
       reschedule();
     },
-    async authorize(nodeId, authorized) {
-      const record = await changeMember(nodeId, { authorized });
-      if (authorized) expectNode(WATCH_AFTER_AUTHORIZE_MS);
-      return record;
-    },
+    // Fast polling after an authorization is applyMember's (every path: a person, the tray, a notification, the policy).
+    authorize: (nodeId, authorized) => changeMember(nodeId, { authorized }),
     rename: (nodeId, name) => changeMember(nodeId, { name }),
     trustCertificate,
     on(listener) {
