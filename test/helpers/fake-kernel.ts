@@ -4,7 +4,8 @@
  * pattern. For tests of serving and caching; boot tests use a real kernel (test-kernel.ts).
  */
 export function fakeKernel(size = 300_000, step = 7): Buffer {
-  const bytes = Buffer.from(Array.from({ length: size }, (_, i) => (i * step) & 0xff));
+  const bytes = Buffer.allocUnsafe(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * step) & 0xff;
   bytes.write('MZ', 0, 'latin1');
   bytes.writeUInt32LE(0x80, 0x3c);
   bytes.write('PE\0\0', 0x80, 'latin1');

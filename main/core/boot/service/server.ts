@@ -31,6 +31,7 @@ import { layoutStream, type Layout } from '../layout.ts';
 import { BASE_HEADERS, attachment, notModified, requestedRange, sendText } from './http-util.ts';
 import { INDEX_CSP, renderIndexPage } from './index-page.ts';
 import { defaultKernel, resolveKernelFile } from './kernels.ts';
+import { DEFAULT_LIMITS, defaultMaxConnections, guardConnections, type ConnectionLimits } from './connection-guard.ts';
 
 export type BootRoute = 'script' | 'iso' | 'usb' | 'efi' | 'kernel';
 
@@ -61,6 +62,8 @@ export interface BootServiceOptions {
   kernelArgs?: readonly string[] | undefined;
   toolchain: BootFiles;
   env?: NodeJS.ProcessEnv | undefined;
+  /** Connection cap, deadlines and minimum download rate (defaults: DEFAULT_LIMITS, defaultMaxConnections()). */
+  limits?: Partial<ConnectionLimits> | undefined;
 }
 
 export interface BootServiceStatus {
@@ -106,6 +109,7 @@ export async function startBootService(options: BootServiceOptions): Promise<Boo
   const recent: BootEvent[] = [];
   const counters: BootServiceStatus['counters'] = { requests: 0, errors: 0, notModified: 0, script: 0, iso: 0, usb: 0, efi: 0, kernel: 0 };
   const toolchainTag = toolchainDigest(options.toolchain).toString('hex').slice(0, 16);
+  const limits: ConnectionLimits = { maxConnections: defaultMaxConnections(), ...DEFAULT_LIMITS, ...options.limits };
 
   const record = (req: IncomingMessage, route: BootRoute, networkId: NetworkId | null | undefined, status: number) => {
     const event: BootEvent = {
@@ -392,9 +396,12 @@ export async function startBootService(options: BootServiceOptions): Promise<Boo
     {
       // Boot clients send tiny requests; anything larger is a mistake or an attack.
       maxHeaderSize: 16 * 1024,
-      headersTimeout: 15_000,
-      requestTimeout: 30_000,
+      // A GET has no body: the whole request is its headers, which a booting machine sends in milliseconds.
+      headersTimeout: limits.headerDeadlineMs,
+      requestTimeout: limits.headerDeadlineMs,
       keepAliveTimeout: 5_000,
+      // Node checks the two timeouts above only this often (default 30 s: slow senders lived ~37 s).
+      connectionsCheckingInterval: 1_000,
     },
     (req, res) => {
       handle(req, res).catch((error: unknown) => {
@@ -407,6 +414,7 @@ export async function startBootService(options: BootServiceOptions): Promise<Boo
       });
     },
   );
+  const guard = guardConnections(server, limits);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     counters.errors++;
     if (!socket.writable) return socket.destroy();
@@ -439,6 +447,7 @@ export async function startBootService(options: BootServiceOptions): Promise<Boo
     status,
     close: (graceMs = 5000) =>
       new Promise<void>((resolve) => {
+        guard.stop();
         server.close(() => resolve());
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), graceMs).unref();
