@@ -12,6 +12,7 @@
 import type { View } from '../common/ipc.ts';
 import type { MonitorEvent } from '../common/nodes.ts';
 import { createNotifier, type NotificationCommand, type NotificationModel } from './notifications/notifier.ts';
+import { burnNotification } from './notifications/burn-notification.ts';
 import type { AppService } from './service/app-service.ts';
 import { runNotificationCommand, runTrayCommand, type CommandContext } from './tray/tray-commands.ts';
 import type { TrayCommand } from './tray/tray-model.ts';
@@ -114,6 +115,11 @@ export async function runShell<D extends ShellDashboard>(deps: ShellDeps<D>): Pr
   await readNotificationSetting();
   for (const event of early.splice(0)) notifier.handle(event);
   const stopWatchingSettings = service.on('state', () => void readNotificationSetting());
+  // The end of a USB stick write: verified (unplug it and boot), or what failed and what to do.
+  const stopBurnNotices = service.on('burn-progress', (status) => {
+    const notice = notificationsOn === true ? burnNotification(status, deps.platform) : null;
+    if (notice) showNotification(notice);
+  });
 
   const created = deps.createDashboard({
     isQuitting: () => quitting,
@@ -145,7 +151,7 @@ export async function runShell<D extends ShellDashboard>(deps: ShellDeps<D>): Pr
     quitting = true;
     event.preventDefault();
     notifier.dispose();
-    for (const stop of [stopNotifying, stopWatchingSettings, disconnectIpc]) stop();
+    for (const stop of [stopNotifying, stopWatchingSettings, stopBurnNotices, disconnectIpc]) stop();
     tray?.destroy();
     created.destroy();
     void service.dispose().finally(() => app.quit());

@@ -80,3 +80,36 @@ export function rateAndEta(done: number, total: number, elapsedMs: number): { by
   const bytesPerSecond = (done * 1000) / elapsedMs;
   return { bytesPerSecond, etaSeconds: total > done ? (total - done) / bytesPerSecond : 0 };
 }
+
+/** The app's "Write to USB stick…": the same image request as Build boot image, and the drive picked. */
+export interface BurnImageRequest {
+  netid: string;
+  /** Boot URLs tried in order, or kernelUrl; neither: the defaults (as Build boot image). */
+  bootUrls?: string[] | undefined;
+  kernelUrl?: string | undefined;
+  kernelArgs?: string | undefined;
+  /** A device from listDrives. */
+  device: string;
+}
+
+/** The write in progress or just finished, as the window and the tray show it. */
+export interface BurnStatusView {
+  device: string;
+  description: string;
+  sizeBytes: number;
+  state: 'running' | 'verified' | 'failed' | 'cancelled';
+  progress: BurnProgress;
+  result: BurnResult | null;
+  /** What failed: the step, the offset on the drive for write/verify failures, and what to do. */
+  error: { code: string; message: string; hint?: string | undefined; step?: BurnStep | undefined; offset?: number | null | undefined } | null;
+}
+
+/** "Writing 42 % · 18.3 MiB/s · 12 s left" */
+export function burnProgressText(progress: BurnProgress): string {
+  const words = { prepare: 'Preparing', unmount: 'Unmounting', open: 'Opening', write: 'Writing', verify: 'Verifying', sync: 'Syncing', eject: 'Ejecting' }[progress.step];
+  if (!progress.total) return `${words}…`;
+  const parts = [`${words} ${Math.floor((100 * progress.done) / progress.total)} %`];
+  if (progress.bytesPerSecond > 0) parts.push(`${(progress.bytesPerSecond / 1048576).toFixed(1)} MiB/s`);
+  if (progress.etaSeconds !== null && progress.done < progress.total) parts.push(`${Math.ceil(progress.etaSeconds)} s left`);
+  return parts.join(' · ');
+}

@@ -17,11 +17,13 @@
  * Types plus a few constant lists; runtime-agnostic (no Node, DOM or Electron).
  */
 import type { BootLinkSet, BootTarget } from './boot-url.ts';
+import type { BurnImageRequest, BurnResult, BurnStatusView, DriveView } from './burn.ts';
 import type { SerializedError } from './errors.ts';
 import type { AuthorizationPolicy, ExportFormat, MonitorEvent, MonitorStatus, NodeRecord } from './nodes.ts';
 
 export type { SerializedError } from './errors.ts';
 export type * from './nodes.ts';
+export type * from './burn.ts';
 
 export type ControllerKindView = 'central' | 'local' | 'demo';
 
@@ -212,6 +214,8 @@ export interface AppState {
    * the dashboard then shows it and is the app's only face.
    */
   desktop?: { trayProblem: string | null } | undefined;
+  /** The USB stick being written (or just written, failed, cancelled); null when none. */
+  burn: BurnStatusView | null;
 }
 
 /** Every call the renderer can make. All return promises; failures reject with a `SerializedError` object. */
@@ -251,6 +255,15 @@ export interface G8bootApi {
   bootLinks(netid: string): Promise<BootLinks>;
   /** Main asks where to save (dialog), then builds; progress arrives as `build-progress`; null when cancelled. */
   buildImage(request: BuildImageRequest): Promise<BuildImageResult | null>;
+  /** Every whole disk: the sticks offered, the others with why they are hidden. The dialog polls it (drives come and go). */
+  listDrives(): Promise<DriveView[]>;
+  /**
+   * Build the image and write it to the drive (after the renderer's confirmation), verify and eject it;
+   * progress arrives as `burn-progress`. Rejects with the failed step (and offset) when it is not verified.
+   */
+  burnImage(request: BurnImageRequest): Promise<BurnResult>;
+  /** Stop the write in progress (the drive is left as the status says). */
+  cancelBurn(): Promise<void>;
 
   // Test VMs
   listHypervisors(): Promise<HypervisorView[]>;
@@ -285,6 +298,7 @@ export interface G8bootEvents {
   'monitor-event': MonitorEvent;
   'boot-event': BootEventView;
   'build-progress': { done: number; total: number };
+  'burn-progress': BurnStatusView;
   'vm-console': { name: string; text: string };
   /** The tray or a notification asks the dashboard to show something. */
   navigate: { view: View; nodeId?: string | undefined };
@@ -308,14 +322,14 @@ export const G8BOOT_METHODS = [
   'getState', 'testController', 'connect', 'disconnect', 'listNetworks', 'selectNetwork', 'joinThisMachine',
   'listNodes', 'refreshNodes', 'authorizeNode', 'authorizeAllWaiting', 'renameNode', 'exportNodes',
   'trustCertificate', 'setRedisCredentials',
-  'bootLinks', 'buildImage',
+  'bootLinks', 'buildImage', 'listDrives', 'burnImage', 'cancelBurn',
   'listHypervisors', 'listVms', 'startVm', 'stopVm', 'removeVm', 'readVmConsole', 'watchVmConsole',
   'setBootService', 'getSettings', 'updateSettings', 'copyText', 'openExternal',
 ] as const satisfies readonly G8bootMethod[];
 type Missing = Exclude<G8bootMethod, (typeof G8BOOT_METHODS)[number]>;
 export const ALL_METHODS_LISTED: Missing extends never ? true : Missing = true;
 
-export const G8BOOT_EVENTS = ['state', 'nodes', 'monitor-event', 'boot-event', 'build-progress', 'vm-console', 'navigate'] as const satisfies readonly G8bootEvent[];
+export const G8BOOT_EVENTS = ['state', 'nodes', 'monitor-event', 'boot-event', 'build-progress', 'burn-progress', 'vm-console', 'navigate'] as const satisfies readonly G8bootEvent[];
 
 /** What a handler returns over IPC. */
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: SerializedError };

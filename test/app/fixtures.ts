@@ -53,6 +53,7 @@ export function appState(overrides: Partial<AppState> = {}): AppState {
     },
     monitor: { networkId: NETWORK, running: true, policy: 'manual', intervalMs: 30_000, fastUntil: null, lastSweepAt: 1_700_000_000_000, stale: false, lastError: null },
     bootService: { running: false, url: null, listen: '127.0.0.1:8088', guestUrl: null, defaultBootUrls: [], openToLan: false, kernel: null, recent: [], problem: null },
+    burn: null,
     ...overrides,
   };
 }

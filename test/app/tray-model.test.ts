@@ -63,6 +63,7 @@ describe('tray menu', () => {
       'Nodes: 0 ready, 0 waiting',
       '---',
       'Build boot image…',
+      'Write to USB stick…',
       'Boot test node',
       'Boot service off',
       '---',
@@ -75,6 +76,24 @@ describe('tray menu', () => {
     expect(model.menu[1]).toMatchObject({ kind: 'action', command: { type: 'copy', text: '10.147.17.5' } });
     expect(find(model.menu, 'Start at login')).toMatchObject({ kind: 'checkbox', checked: true, command: { type: 'start-at-login', on: false } });
     expect(find(model.menu, 'Quit')).toMatchObject({ command: { type: 'quit' } });
+  });
+
+  it('shows a stick being written, in the menu and the tooltip, and Write to USB stick… otherwise', () => {
+    expect(find(trayModel({ state: appState(), nodes: [], hypervisors: [], startAtLogin: false }).menu, 'Write to USB stick…')).toMatchObject({
+      command: { type: 'open-dashboard', view: 'boot' },
+    });
+    const burn = {
+      device: '/dev/sdb',
+      description: 'SanDisk Ultra',
+      sizeBytes: 32e9,
+      state: 'running' as const,
+      progress: { step: 'write' as const, done: 1 << 20, total: 4 << 20, bytesPerSecond: 2 << 20, etaSeconds: 1.5 },
+      result: null,
+      error: null,
+    };
+    const model = trayModel({ state: appState({ burn }), nodes: [], hypervisors: [], startAtLogin: false });
+    expect(labels(model.menu)).toContain('SanDisk Ultra: Writing 25 % · 2.0 MiB/s · 2 s left');
+    expect(model.tooltip).toContain('SanDisk Ultra: Writing 25 %');
   });
 
   it('offers one Boot test node entry per hypervisor found', () => {

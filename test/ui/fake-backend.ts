@@ -171,6 +171,7 @@ export class FakeBackend implements Backend {
         problem: null,
       },
       redisCredentials: connected ? { networkId: NWID, password: 'none', passwordFile: null, allowPlaintext: false } : null,
+      burn: null,
     };
     const self = this;
     const api: G8bootApi = {
@@ -232,6 +233,14 @@ export class FakeBackend implements Backend {
         for (let done = 0; done <= 4; done++) self.emit('build-progress', { done, total: 4 });
         return { path: `/tmp/g8os-${request.netid}.iso`, bytes: 2_097_152, sha256: 'a'.repeat(64) };
       },
+      listDrives: async () => [
+        { device: '/dev/sdb', description: 'SanDisk Ultra', sizeBytes: 32015679488, bus: 'usb', removable: true, readOnly: false, mountpoints: [], offered: true, hiddenBecause: null, warnings: [] },
+        { device: '/dev/nvme0n1', description: 'SAMSUNG MZVL2512HCJQ-00B00', sizeBytes: 512110190592, bus: 'nvme', removable: false, readOnly: false, mountpoints: ['/'], offered: false, hiddenBecause: 'system disk: it holds this computer\'s system (/ is mounted from it)', warnings: [] },
+      ],
+      burnImage: async (request) => ({
+        device: request.device, description: 'SanDisk Ultra', bytes: 2_097_152, sha256: 'a'.repeat(64), writeSeconds: 0.4, verifySeconds: 0.2, ejected: true, ejectProblem: null, notes: [],
+      }),
+      cancelBurn: async () => {},
       listHypervisors: async () => self.hypervisors,
       listVms: async () => self.vms,
       startVm: async (request: StartVmRequest) => {

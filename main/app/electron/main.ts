@@ -66,6 +66,8 @@ void runShell({
       env,
       // Packaged: the toolchain ships as extraResources; in a checkout the core finds resources/toolchain itself.
       toolchainDir: app.isPackaged ? findToolchainDir({ resourcesPath: process.resourcesPath }) : undefined,
+      // The stick writer runs as its own (elevated) process: g8boot's CLI, with Electron's binary acting as Node.
+      burnWriter: { execPath: process.execPath, script: join(here, '..', 'cli.mjs'), env: { ELECTRON_RUN_AS_NODE: '1' } },
       log,
     }),
   createDashboard: (options) => createDashboard({ ...options, preload: join(here, 'preload.cjs'), devTools: !app.isPackaged }),

@@ -50,6 +50,11 @@ export const METHOD_ARGUMENTS = {
   buildImage: v.strictTuple([
     v.strictObject({ netid: text, bootUrls: v.optional(v.pipe(v.array(text), v.maxLength(16))), kernelUrl: optionalText, kernelArgs: optionalText, kind: v.picklist(['hybrid', 'esp']) }),
   ]),
+  listDrives: none,
+  burnImage: v.strictTuple([
+    v.strictObject({ netid: text, bootUrls: v.optional(v.pipe(v.array(text), v.maxLength(16))), kernelUrl: optionalText, kernelArgs: optionalText, device: text }),
+  ]),
+  cancelBurn: none,
   listHypervisors: none,
   listVms: none,
   startVm: v.strictTuple([

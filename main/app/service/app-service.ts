@@ -17,8 +17,10 @@
  * and returns an IpcResult, so a preload-shaped bridge in the page can reject with the serialized error as the
  * preload does.
  */
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { portOf } from '../../common/boot-url.ts';
 import { G8bootError, InvalidInputError, serializeError } from '../../common/errors.ts';
@@ -48,6 +50,9 @@ import { openControllerSession, storedSetup, type ControllerSession } from './co
 import { createEventHub, type Listener } from './event-hub.ts';
 import { buildImage, type SaveFileOptions } from './image-builder.ts';
 import type { StoredRedisCredentials } from '../settings/schema.ts';
+import { createBurnControl } from './burn-control.ts';
+import type { WriterProgram } from '../../core/burn/elevate.ts';
+import type { DriveHost } from '../../core/burn/drives.ts';
 import { openRedisPassword, openToken, sealRedisPassword, sealToken, secretStorage, type SecretCipher } from './secrets.ts';
 import { readThisMachine, withLocalService } from './this-machine.ts';
 import { createVmControl } from './vm-control.ts';
@@ -74,6 +79,10 @@ export interface AppDeps {
   vmHost?: Host | undefined;
   now?: (() => number) | undefined;
   log?: ((line: string) => void) | undefined;
+  /** How the elevated stick writer is started (the CLI bundle; Electron runs it as Node). Default: this Node and dist/cli.mjs. */
+  burnWriter?: WriterProgram | undefined;
+  /** Where drives are listed and written; default this machine. */
+  driveHost?: DriveHost | undefined;
 }
 
 export interface AppService {
@@ -132,6 +141,16 @@ export function createAppService(deps: AppDeps): AppService {
   });
   /** Images this app wrote (Build boot image): the only files `startVm` boots. */
   const builtImages = new Set<string>();
+  const burner = createBurnControl({
+    env: deps.env,
+    toolchainDir: deps.toolchainDir,
+    writer: deps.burnWriter ?? { execPath: process.execPath, script: defaultWriterScript() },
+    host: deps.driveHost,
+    onChange: (status) => {
+      hub.emit('burn-progress', status);
+      schedule('state');
+    },
+  });
   const vms = createVmControl({ host, toolchainDir: deps.toolchainDir, onConsole: (name, text) => hub.emit('vm-console', { name, text }) });
 
   let desktop: { trayProblem: string | null } | null = null;
@@ -149,6 +168,7 @@ export function createAppService(deps: AppDeps): AppService {
       bootService: boot.view(),
       redisCredentials: credentialsView(settings.networkId()),
       ...(desktop ? { desktop } : {}),
+      burn: burner.status(),
     };
   };
 
@@ -455,6 +475,15 @@ export function createAppService(deps: AppDeps): AppService {
       return result;
     },
 
+    listDrives: () => burner.listDrives(),
+    async burnImage(request) {
+      const result = await burner.burnImage(request);
+      // A node booted from this stick will ask to join soon: watch closely for a while.
+      monitor?.expectNode();
+      return result;
+    },
+    cancelBurn: () => burner.cancel(),
+
     listHypervisors: () => vms.hypervisors(),
     listVms: () => vms.list(),
 
@@ -578,12 +607,19 @@ export function createAppService(deps: AppDeps): AppService {
       void stopMonitor();
       await Promise.all(stopping);
       vms.close();
+      burner.dispose();
       await boot.close();
       await session?.close().catch(() => undefined);
       session = null;
       hub.clear();
     },
   };
+}
+
+/** g8boot's CLI bundle beside this code: dist/cli.mjs from dist/app/main.mjs, or from the sources (tests). */
+function defaultWriterScript(): string {
+  const candidates = ['../cli.mjs', '../../../dist/cli.mjs'].map((relative) => fileURLToPath(new URL(relative, import.meta.url)));
+  return candidates.find((path) => existsSync(path)) ?? candidates[0]!;
 }
 
 function networkView(network: Network): NetworkView {

@@ -6,6 +6,7 @@
 import type { AppState, HypervisorName, HypervisorView, View } from '../../common/ipc.ts';
 import { NODE_STATE_WORDS } from '../../common/node-states.ts';
 import { isCredentialState, PROBE_STATE_WORDS, type NodeRecord } from '../../common/nodes.ts';
+import { burnProgressText } from '../../common/burn.ts';
 
 export type TrayIconState = 'unconfigured' | 'joining' | 'online' | 'attention';
 
@@ -69,6 +70,7 @@ export function trayModel(input: TrayInput): TrayModel {
       ...credentialItems(troubled),
       { kind: 'separator' },
       { kind: 'action', label: 'Build boot image…', command: { type: 'build-image' }, enabled: state.controller !== null },
+      ...burnItems(state),
       bootTestNodeItem(state, input.hypervisors),
       bootServiceItem(state),
       { kind: 'separator' },
@@ -78,6 +80,13 @@ export function trayModel(input: TrayInput): TrayModel {
       { kind: 'action', label: 'Quit g8boot', command: { type: 'quit' } },
     ],
   };
+}
+
+/** Write to USB stick… (the dashboard's Boot media), and the write in progress. */
+function burnItems(state: AppState): MenuItemModel[] {
+  const burn = state.burn;
+  if (burn?.state === 'running') return [{ kind: 'label', label: `${burn.description}: ${burnProgressText(burn.progress)}` }];
+  return [{ kind: 'action', label: 'Write to USB stick…', command: { type: 'open-dashboard', view: 'boot' }, enabled: state.controller !== null }];
 }
 
 function iconState(state: AppState, waiting: number): TrayIconState {
@@ -92,6 +101,7 @@ function iconState(state: AppState, waiting: number): TrayIconState {
 function tooltip(state: AppState, icon: TrayIconState, ready: number, waiting: number, troubled: readonly NodeRecord[]): string {
   if (icon === 'unconfigured') return state.controller ? 'g8boot: choose a network to watch' : 'g8boot: not connected to ZeroTier';
   const parts = [`g8boot: network ${state.networkId}`];
+  if (state.burn?.state === 'running') parts.push(`${state.burn.description}: ${burnProgressText(state.burn.progress)}`);
   if (state.monitor?.stale) parts.push(`ZeroTier cannot be reached (${state.monitor.lastError?.message ?? 'no answer'}); showing the last known nodes`);
   if (state.bootService.problem) parts.push(`boot service: ${state.bootService.problem.message}`);
   const joined = state.thisMachine?.network;

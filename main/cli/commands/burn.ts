@@ -10,7 +10,7 @@ interface BurnOptions {
   device?: string;
   image?: string;
   netid?: string;
-  bootUrl?: string;
+  bootUrl: string[];
   kernel?: string;
   kernelArgs?: string;
   yes?: boolean;
@@ -39,7 +39,12 @@ export function registerBurnCommands(program: Command): void {
     .option('--device <path>', 'the drive to write, e.g. /dev/sdb (see --list)')
     .option('--image <file>', 'write this image file (built by `g8boot iso`) instead of building one')
     .option('--netid <id>', 'ZeroTier network id the image is built for (16 hex digits; 0 or null = no ZeroTier)')
-    .addOption(new Option('--boot-url <url>', 'boot service base URL; stage 1 chains <url>/g8os.ipxe?netid=<id>').conflicts('kernel'))
+    .addOption(
+      new Option('--boot-url <url>', 'boot service base URL; stage 1 chains <url>/g8os.ipxe?netid=<id> (repeat to try several in order)')
+        .argParser((value: string, previous: string[]) => [...previous, value])
+        .default([], 'a VM on this computer, then the LAN (as `g8boot iso`)')
+        .conflicts('kernel'),
+    )
     .option('--kernel <url>', 'inline mode: G8OS kernel URL to chain directly')
     .option('--kernel-args <args>', 'extra kernel arguments')
     .option('-y, --yes', 'do not ask for confirmation (scripts)')
@@ -89,7 +94,7 @@ async function listCommand(opts: BurnOptions): Promise<void> {
 
 async function imageFromOptions(opts: BurnOptions) {
   if (opts.image !== undefined) {
-    if (opts.netid !== undefined || opts.bootUrl !== undefined || opts.kernel !== undefined) {
+    if (opts.netid !== undefined || opts.bootUrl.length > 0 || opts.kernel !== undefined) {
       throw new InvalidInputError('E_USAGE', 'Give either --image or --netid (with --boot-url or --kernel), not both.');
     }
     return { image: { kind: 'file' as const, path: opts.image }, describe: opts.image };

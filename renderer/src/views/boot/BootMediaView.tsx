@@ -21,7 +21,7 @@ export function BootMediaView({ state }: { state: AppState }) {
   const id = parsedId(netid);
   return (
     <div className="two-columns">
-      <BuildImageForm netid={netid} onNetidChange={setNetid} service={service} />
+      <BuildImageForm netid={netid} onNetidChange={setNetid} service={service} platform={state.platform} />
       <section aria-labelledby="links-title">
         <h2 id="links-title">Boot URLs</h2>
         {id !== undefined ? (

@@ -14,11 +14,14 @@ import { useCall } from '../../components/useCall.ts';
 import { g8boot } from '../../data/bridge.ts';
 import { errorText, type ErrorText } from '../../data/error-text.ts';
 import { bytes } from '../../data/format.ts';
+import { WriteStickDialog } from './WriteStickDialog.tsx';
+import type { AppState } from '../../../../main/common/ipc.ts';
 
 interface BuildImageFormProps {
   netid: string;
   onNetidChange: (netid: string) => void;
   service: BootServiceView;
+  platform: AppState['platform'];
 }
 
 type Source = 'url' | 'kernel';
@@ -53,7 +56,7 @@ function placesOf(text: string, defaults: readonly BootTarget[]): { line: string
   });
 }
 
-export function BuildImageForm({ netid, onNetidChange, service }: BuildImageFormProps) {
+export function BuildImageForm({ netid, onNetidChange, service, platform }: BuildImageFormProps) {
   const defaults = service.defaultBootUrls;
   const defaultText = defaults.map((t) => t.url).join('\n');
   const lanAddresses = defaults.filter((t) => t.reach === 'lan').map((t) => new URL(t.url).hostname);
@@ -72,6 +75,7 @@ export function BuildImageForm({ netid, onNetidChange, service }: BuildImageForm
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [result, setResult] = useState<BuildImageResult | 'cancelled' | null>(null);
   const build = useCall((request: BuildImageRequest) => g8boot().buildImage(request));
+  const [stickRequest, setStickRequest] = useState<Omit<BuildImageRequest, 'kind'> | null>(null);
 
   useEffect(() => g8boot().on('build-progress', setProgress), []);
   // The defaults may arrive after the form was shown: offer them unless the person typed others.
@@ -92,6 +96,18 @@ export function BuildImageForm({ netid, onNetidChange, service }: BuildImageForm
     const built = await build.run(request);
     if (built === null) setResult('cancelled');
     else if (built) setResult(built);
+  };
+
+  /** Write to USB stick…: the same request (a hybrid image), checked here first like Build and save. */
+  const openWriteStick = () => {
+    const request = toRequest(netid, source, bootUrls, kernelUrl, kernelArgs, 'hybrid', lanAddresses);
+    if (!('netid' in request)) {
+      setInvalid(request);
+      return;
+    }
+    setInvalid(null);
+    const { kind: _kind, ...rest } = request;
+    setStickRequest(rest);
   };
 
   return (
@@ -194,6 +210,9 @@ export function BuildImageForm({ netid, onNetidChange, service }: BuildImageForm
         <button type="submit" className="primary" disabled={build.busy}>
           {build.busy ? 'Building…' : 'Build and save…'}
         </button>
+        <button type="button" onClick={openWriteStick} disabled={build.busy}>
+          Write to USB stick…
+        </button>
         {build.busy && progress && (
           <label className="inline-field">
             <span className="visually-hidden">Build progress</span>
@@ -211,6 +230,7 @@ export function BuildImageForm({ netid, onNetidChange, service }: BuildImageForm
           <p className="mono small-text">sha256 {result.sha256}</p>
         </div>
       )}
+      {stickRequest && <WriteStickDialog request={stickRequest} platform={platform} onClose={() => setStickRequest(null)} />}
     </form>
   );
 }
