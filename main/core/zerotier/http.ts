@@ -7,7 +7,7 @@
  * Secrets: the auth headers live only in this closure. Messages are built here from the method, the path and
  * the status, never from request headers, and anything the server says is redacted before it is quoted.
  */
-import { Agent } from 'undici';
+import { proxyAwareDispatcher } from '../http-proxy.ts';
 import { ExitCode, G8bootError, type ErrorDetails } from '../../common/errors.ts';
 import { quote } from '../../common/validate.ts';
 import { rateLimitResetTime, type RateLimiter } from './rate-limit.ts';
@@ -136,7 +136,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const maxRateLimitWait = options.maxRateLimitWaitMs ?? DEFAULTS.maxRateLimitWaitMs;
   const { service, secret, rateLimiter } = options;
   const authHeaders = { ...options.authHeaders };
-  const agent = new Agent({
+  // Central through HTTPS_PROXY/NO_PROXY when set; this machine's service on loopback always direct.
+  const { dispatcher: agent, close: closeAgent } = proxyAwareDispatcher({
     keepAliveTimeout: 10_000,
     keepAliveMaxTimeout: 60_000,
     connections: 8,
@@ -333,7 +334,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       request(req).catch((error: unknown) => {
         throw error instanceof G8bootError ? error : new ZeroTierApiError('E_ZT_INTERNAL', `Calling ${service} failed unexpectedly.`, { cause: error });
       }),
-    close: () => agent.close(),
+    close: () => closeAgent(),
   };
 }
 

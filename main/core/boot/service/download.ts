@@ -6,12 +6,18 @@ import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Agent, interceptors, request } from 'undici';
+import { interceptors, request, type Dispatcher } from 'undici';
+import { proxyAwareDispatcher } from '../../http-proxy.ts';
 import { G8bootError } from '../../../common/errors.ts';
 import { parseHttpUrl } from '../../../common/validate.ts';
 
-/** Release pages and mirrors often answer with a redirect to the real file. */
-const dispatcher = new Agent({ headersTimeout: 30_000, bodyTimeout: 60_000 }).compose(interceptors.redirect({ maxRedirections: 5 }));
+/**
+ * Release pages and mirrors often answer with a redirect to the real file. Through HTTPS_PROXY/HTTP_PROXY unless
+ * NO_PROXY names the host (or it is on this machine); made on first use, so the environment of the time counts.
+ */
+let shared: Dispatcher | undefined;
+const dispatcher = (): Dispatcher =>
+  (shared ??= proxyAwareDispatcher({ headersTimeout: 30_000, bodyTimeout: 60_000 }).dispatcher.compose(interceptors.redirect({ maxRedirections: 5 })));
 
 /** Returns the byte offset the download resumed from (0 for a fresh one). */
 export async function downloadWithResume(
@@ -24,7 +30,7 @@ export async function downloadWithResume(
   const have = (await stat(partPath).catch(() => null))?.size ?? 0;
   let response;
   try {
-    response = await request(url, { method: 'GET', headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal, dispatcher });
+    response = await request(url, { method: 'GET', headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal, dispatcher: dispatcher() });
   } catch (error) {
     throw new G8bootError('E_DOWNLOAD_FAILED', `Could not download ${url}: ${(error as Error).message}.`, {
       hint: 'Check the URL and the network, then run the same command again: it resumes where it stopped.',

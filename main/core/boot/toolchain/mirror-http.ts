@@ -3,7 +3,8 @@
  * timeouts (a stalled mirror never hangs a `npm ci`), a size limit (never more than the index promises), a
  * 404 naming the URL, and network failures naming the mirror and how to choose another.
  */
-import { Agent, interceptors, request } from 'undici';
+import { interceptors, request } from 'undici';
+import { proxyAwareDispatcher } from '../../http-proxy.ts';
 import { G8bootError } from '../../../common/errors.ts';
 import { VERSION } from '../../version.ts';
 import { RETRY_MIRROR_HINT } from './contents.ts';
@@ -36,9 +37,10 @@ const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 export function openMirrorClient(mirror: string, options: MirrorClientOptions = {}): MirrorClient {
   const connectTimeout = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const idleTimeout = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-  const agent = new Agent({ connectTimeout, headersTimeout: idleTimeout, bodyTimeout: idleTimeout });
+  // Through HTTPS_PROXY/HTTP_PROXY unless NO_PROXY names the mirror (or it is on this machine).
+  const agent = proxyAwareDispatcher({ connectTimeout, headersTimeout: idleTimeout, bodyTimeout: idleTimeout });
   // Some mirrors (and redirectors such as httpredir) answer with a redirect to the real file.
-  const dispatcher = agent.compose(interceptors.redirect({ maxRedirections: 5 }));
+  const dispatcher = agent.dispatcher.compose(interceptors.redirect({ maxRedirections: 5 }));
   const hint = 'Check the network connection, or use another Debian mirror with --mirror URL or G8BOOT_DEBIAN_MIRROR (e.g. http://ftp.de.debian.org/debian).';
 
   const networkError = (url: string, error: unknown) => {
