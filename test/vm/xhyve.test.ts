@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDriver, recentVmStarts, vmDown, vmList, vmRemove, vmUp } from '../../main/core/vm/index.ts';
+import { createDriver, recentVmStarts, vmConsoleNote, vmDown, vmList, vmRemove, vmUp } from '../../main/core/vm/index.ts';
 import type { Host } from '../../main/core/vm/host.ts';
 import { FAKES, readJsonLines, rejection, testHome, type TestHome } from './helpers.ts';
 import type { NetworkId } from '../../main/common/validate.ts';
@@ -72,9 +72,16 @@ describe('xhyve kexec boot of the cached G8OS kernel', () => {
       '-U', record.xhyve!.uuid, '-F', record.pidFile,
       '-f', `kexec,${kernel},,zerotier=${NWID} console=ttyS0`,
     ];
-    expect(xhyveCalls().map((c) => c.args)).toEqual([['-v'], expectedArgs]);
+    // -v, then whether it takes -F and -l bootrom (each probe ends in -h), then the VM.
+    expect(xhyveCalls().map((c) => c.args)).toEqual([
+      ['-v'],
+      ['-F', '/nonexistent/g8boot-probe.pid', '-h'],
+      ['-l', 'bootrom,/dev/null', '-h'],
+      expectedArgs,
+    ]);
     expect(sudoCalls()).toEqual(['-v', ['-n', join(FAKES, 'xhyve'), ...expectedArgs].join(' ')]);
     expect(readFileSync(record.pidFile, 'utf8')).toBe(String(status.pid));
+    // COM1 on stdio writes to fd 0: g8boot gives xhyve the serial log there, writable.
     expect(readFileSync(record.serialLog, 'latin1')).toContain(`Command line: zerotier=${NWID} console=ttyS0`);
     expect(await recentVmStarts(NWID as NetworkId, { dirs: mac().dirs })).toEqual([expect.objectContaining({ vm: record.name, hypervisor: 'xhyve' })]);
 
@@ -152,6 +159,58 @@ describe('xhyve UEFI boot of the image', () => {
   });
 });
 
+describe("Homebrew's xhyve v0.2.0 (no -F, no -l bootrom)", () => {
+  beforeEach(() => {
+    home.env.FAKE_XHYVE_VERSION = '0.2.0';
+  });
+
+  it('boots by kexec without -F: g8boot writes the pid file, tracks, stops and removes the VM', async () => {
+    const host = mac();
+    const detection = await createDriver('xhyve', host).detect();
+    expect(detection.version).toBe('0.2.0');
+    expect(detection.warnings).toContain('This xhyve has no UEFI boot (-l bootrom, in master builds): it boots the G8OS kernel directly (--firmware bios).');
+
+    const { record, status } = await vmUp({ hypervisor: 'xhyve', netid: NWID }, { host });
+    expect(status.state).toBe('running');
+    const args = xhyveCalls().find((c) => c.args.includes('-A'))!.args;
+    expect(args).not.toContain('-F');
+    expect(args).toEqual(expect.arrayContaining(['-U', record.xhyve!.uuid, '-l', 'com1,stdio']));
+    expect(readFileSync(record.pidFile, 'utf8')).toBe(String(status.pid));
+    expect(readFileSync(record.serialLog, 'latin1')).toContain(`Command line: zerotier=${NWID} console=ttyS0`);
+    expect(await vmList(host)).toEqual([expect.objectContaining({ name: record.name, state: 'running', pid: status.pid })]);
+
+    expect(await vmDown(record.name, host)).toEqual({ state: 'stopped' });
+    expect(alive(status.pid!)).toBe(false);
+    await vmRemove(record.name, host);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('vmnet refused a moment after the start: reported in words, although g8boot wrote the pid file itself', async () => {
+    home.env.FAKE_XHYVE_FAIL = 'vmnet';
+    const error = await rejection(vmUp({ hypervisor: 'xhyve', netid: NWID }, { host: mac() }));
+    expect(error.code).toBe('E_VM_VMNET');
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('UEFI: refused in words (no -l bootrom in this build), before a VM exists', async () => {
+    const firmware = join(home.dir, 'BHYVE_UEFI.fd');
+    writeFileSync(firmware, 'fake firmware');
+    const host = mac({ env: { ...home.env, G8BOOT_XHYVE_UEFI: firmware } });
+    const error = await rejection(vmUp({ hypervisor: 'xhyve', netid: NWID, firmware: 'uefi' }, { host }));
+    expect(error).toMatchObject({ code: 'E_VM_NO_UEFI', exitCode: 3 });
+    expect(error.hint).toContain('--firmware bios');
+    expect(xhyveCalls().filter((c) => c.args.includes('-A'))).toEqual([]);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('vm logs explains that a kexec boot has no firmware or iPXE lines', async () => {
+    const host = mac();
+    const { record } = await vmUp({ hypervisor: 'xhyve', netid: NWID }, { host });
+    expect(vmConsoleNote(record, host)).toContain('xhyve starts the G8OS kernel directly (kexec)');
+    await vmRemove(record.name, host);
+  });
+});
+
 describe('xhyve failures, each in words', () => {
   it('no G8OS kernel in the cache', async () => {
     const error = await rejection(vmUp({ hypervisor: 'xhyve', netid: NWID, kernel: join(home.dir, 'nope') }, { host: mac() }));
@@ -191,6 +250,25 @@ describe('xhyve failures, each in words', () => {
     expect(error.exitCode).toBe(3);
     expect(leftovers()).toEqual([]);
     expect(xhyveCalls().map((c) => c.args)).toEqual([['-v']]);
+  });
+
+  it('a path with a comma: refused in words before xhyve runs (its options are comma-separated)', async () => {
+    const odd = join(home.dir, 'kernels,old');
+    mkdirSync(odd);
+    writeKernel(join(odd, 'g8os-kernel'), 0x020f);
+    const error = await rejection(vmUp({ hypervisor: 'xhyve', netid: NWID, kernel: join(odd, 'g8os-kernel') }, { host: mac() }));
+    expect(error).toMatchObject({ code: 'E_VM_PATH_COMMA', exitCode: 2 });
+    expect(error.message).toContain('kernels,old/g8os-kernel');
+    expect(error.hint).toContain('without commas');
+    expect(xhyveCalls().filter((c) => c.args.includes('-A'))).toEqual([]);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('not installed: says which xhyve to get, and what each build can do', async () => {
+    const error = await rejection(createDriver('xhyve', mac({ env: { ...home.env, PATH: '/nonexistent' } })).detect());
+    expect(error.code).toBe('E_VM_HYPERVISOR_MISSING');
+    expect(error.hint).toContain('github.com/machyve/xhyve');
+    expect(error.hint).toContain('v0.2.0');
   });
 
   it('Apple silicon: xhyve does not run there', async () => {

@@ -22,7 +22,9 @@ const INSTALL_HINTS: Record<Hypervisor, Partial<Record<NodeJS.Platform, string>>
     other: 'Install VirtualBox from virtualbox.org and make sure VBoxManage is on PATH.',
   },
   xhyve: {
-    darwin: 'Install xhyve with Homebrew: `brew install xhyve` (Intel Macs only).',
+    darwin:
+      'Build xhyve from github.com/machyve/xhyve (`git clone https://github.com/machyve/xhyve && cd xhyve && make`, then put build/xhyve on PATH): ' +
+      "master has UEFI (-l bootrom) and -F. Homebrew's formula (`brew install xhyve`, v0.2.0, disabled since 2023) boots only by kexec. Intel Macs only.",
     other: 'xhyve runs only on Intel Macs. Use QEMU instead: `g8boot vm up --hypervisor qemu ...`.',
   },
 };

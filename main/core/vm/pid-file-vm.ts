@@ -1,7 +1,8 @@
 /**
- * What QEMU and xhyve VMs share: the hypervisor process is the VM, found through the pid file it writes. The
- * pid file path is on the process's command line and unique to the VM, so it doubles as the marker that a
- * reused pid is not ours.
+ * What QEMU and xhyve VMs share: the hypervisor process is the VM, found through its pid file. Something unique
+ * to the VM on the process's command line is the marker that a reused pid is not ours: the pid file path
+ * (QEMU's -pidfile), or for xhyve the VM's UUID (-U), since xhyve builds without -F (Homebrew's v0.2.0) leave
+ * the pid file to g8boot.
  */
 import { HYPERVISOR_NAMES } from './errors.ts';
 import type { Host } from './host.ts';
@@ -14,7 +15,7 @@ import type { HypervisorVm, VmRecord, VmStatus } from './types.ts';
 export const STOP_GRACE_MS = 5_000;
 
 export function probeVmProcess(record: VmRecord, host: Host): Promise<PidFileProbe> {
-  return probePidFile(record.pidFile, record.pidFile, host);
+  return probePidFile(record.pidFile, record.xhyve?.uuid ?? record.pidFile, host);
 }
 
 /** True when the VM already runs; removes a stale pid file so the hypervisor can start over it. */

@@ -8,6 +8,16 @@ export interface XhyveBoot {
   kernel: string | null;
   /** UEFI: BHYVE_UEFI.fd. */
   uefiFirmware: string | null;
+  /** Where xhyve writes its pid (-F); null for builds without -F (Homebrew's v0.2.0), where g8boot writes it. */
+  pidFile: string | null;
+}
+
+/**
+ * xhyve's options are comma-separated (`-s 3,ahci-cd,<path>`, `-f kexec,<kernel>,<initrd>,<cmdline>`) with no
+ * escape, so a path holding a comma would be cut there. The paths g8boot would put in such an option.
+ */
+export function commaSeparatedPaths(record: VmRecord, boot: Pick<XhyveBoot, 'kernel' | 'uefiFirmware'>): string[] {
+  return [record.image, record.dataDisk, boot.kernel, boot.uefiFirmware].filter((p): p is string => p !== null);
 }
 
 export function xhyveArgs(record: VmRecord, boot: XhyveBoot): string[] {
@@ -17,14 +27,15 @@ export function xhyveArgs(record: VmRecord, boot: XhyveBoot): string[] {
     '-m', `${record.memoryMiB}M`,
     '-s', '0:0,hostbridge',
     '-s', '31,lpc',
-    // COM1 on stdio, with stdout sent to the serial log: every xhyve release has "stdio"; "log=" only some.
+    // COM1 on stdio: every xhyve release has "stdio" ("log=" only some). It writes to fd 0, which g8boot opens
+    // on the serial log for writing (spawn-detached.ts consoleOnStdin).
     '-l', 'com1,stdio',
     // virtio-net is vmnet in shared (NAT) mode.
     '-s', '2:0,virtio-net',
   ];
   if (record.image) args.push('-s', `3,${record.media === 'cd' ? 'ahci-cd' : 'ahci-hd'},${record.image}`);
   if (record.dataDisk) args.push('-s', `4,virtio-blk,${record.dataDisk}`);
-  args.push('-U', boot.uuid, '-F', record.pidFile);
+  args.push('-U', boot.uuid, ...(boot.pidFile ? ['-F', boot.pidFile] : []));
   if (boot.uefiFirmware) {
     args.push('-l', `bootrom,${boot.uefiFirmware}`);
   } else {

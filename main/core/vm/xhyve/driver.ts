@@ -1,11 +1,14 @@
 /**
  * xhyve (Intel Macs): boots the G8OS kernel by kexec (or the image through bhyve's UEFI firmware), vmnet
- * networking through an explicit sudo step, a UUID per VM, a pid file written by xhyve itself, stop with
- * SIGTERM then SIGKILL after 5 s, stale pid files recovered (xhyve refuses to start over one).
+ * networking through an explicit sudo step, a UUID per VM, stop with SIGTERM then SIGKILL after 5 s, stale pid
+ * files recovered (xhyve refuses to start over one). Builds differ (FIELD-NOTES §6): Homebrew's v0.2.0 has no
+ * -F (pid file) and no -l bootrom (UEFI), master builds have both; g8boot asks the installed xhyve which it
+ * takes and writes the pid file itself where xhyve cannot.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { G8bootError, InvalidInputError } from '../../../common/errors.ts';
+import { G8bootError, InvalidInputError, MissingDependencyError } from '../../../common/errors.ts';
+import { quote } from '../../../common/validate.ts';
 import { accelerationUnavailable, binaryMissing, hypervisorFailed } from '../errors.ts';
 import { createSparseDisk } from '../data-disk.ts';
 import { findBinary } from '../find-binary.ts';
@@ -13,7 +16,7 @@ import type { Host } from '../host.ts';
 import { alreadyRunning, probeVmProcess, recordedVms, stopVmProcess, vmProcessState } from '../pid-file-vm.ts';
 import { DetachedExit, spawnDetached } from '../spawn-detached.ts';
 import type { Detection, DriverFactory, NetworkMode, StartOptions, StartResult, VmRecord } from '../types.ts';
-import { xhyveArgs } from './args.ts';
+import { commaSeparatedPaths, xhyveArgs } from './args.ts';
 import { findXhyveUefi, resolveKernel } from './boot-files.ts';
 import { sudoElevation } from './elevation.ts';
 
@@ -39,6 +42,27 @@ function startFailure(stderr: string, record: VmRecord): G8bootError {
   return hypervisorFailed('xhyve', `start ${record.name}`, stderr);
 }
 
+/** What the installed xhyve accepts. */
+export interface XhyveFeatures {
+  /** `-F <pidfile>` (master builds from 2015-12 on; not Homebrew's v0.2.0). */
+  pidFile: boolean;
+  /** `-l bootrom,<firmware>`, the UEFI boot (master builds from 2018-04 on). */
+  bootrom: boolean;
+}
+
+/**
+ * xhyve parses the options before `-h`, which prints its usage and exits 0: an option it lacks makes
+ * getopt (or the LPC parser) refuse instead. Neither probe touches the pid file, the firmware or vmnet.
+ */
+export async function probeXhyveFeatures(host: Host, binary: string): Promise<XhyveFeatures> {
+  const accepts = async (args: string[]) => (await host.run(binary, [...args, '-h'], { timeoutMs: 10_000 }).catch(() => null))?.code === 0;
+  const [pidFile, bootrom] = await Promise.all([accepts(['-F', '/nonexistent/g8boot-probe.pid']), accepts(['-l', 'bootrom,/dev/null'])]);
+  return { pidFile, bootrom };
+}
+
+export const XHYVE_EARLY_CONSOLE_NOTE =
+  'xhyve starts the G8OS kernel directly (kexec): there is no firmware or iPXE to show, and this log starts with the kernel.';
+
 export const createXhyveDriver: DriverFactory = (host: Host, options = {}) => {
   const elevation = sudoElevation(host);
   const binary = (): string => {
@@ -55,6 +79,8 @@ export const createXhyveDriver: DriverFactory = (host: Host, options = {}) => {
   }
 
   const stop = (record: VmRecord) => stopVmProcess(record, host, elevation.signal);
+  let probed: Promise<XhyveFeatures> | undefined;
+  const features = () => (probed ??= probeXhyveFeatures(host, binary()));
 
   return {
     hypervisor: 'xhyve',
@@ -69,7 +95,10 @@ export const createXhyveDriver: DriverFactory = (host: Host, options = {}) => {
         version: parseXhyveVersion(`${result.stdout}\n${result.stderr}`),
         acceleration: { available: support.available, kind: 'Hypervisor.framework', reason: support.reason },
         problem: support.available ? null : accelerationUnavailable('xhyve', support.reason ?? 'no Hypervisor.framework', 'Use QEMU instead: `g8boot vm up --hypervisor qemu ...`.'),
-        warnings: elevation.needed ? ['xhyve needs root for vmnet: g8boot will run it through sudo.'] : [],
+        warnings: [
+          ...(elevation.needed ? ['xhyve needs root for vmnet: g8boot will run it through sudo.'] : []),
+          ...(support.available && !(await features()).bootrom ? ['This xhyve has no UEFI boot (-l bootrom, in master builds): it boots the G8OS kernel directly (--firmware bios).'] : []),
+        ],
       };
     },
 
@@ -86,13 +115,23 @@ export const createXhyveDriver: DriverFactory = (host: Host, options = {}) => {
       if (record.network.kind !== 'nat') throw new InvalidInputError('E_VM_NETWORK_UNSUPPORTED', 'xhyve networks through vmnet (shared mode) only.');
       const support = await hypervisorSupport();
       if (!support.available) throw accelerationUnavailable('xhyve', support.reason ?? 'no Hypervisor.framework', 'Use QEMU instead.');
-      const kernel = record.firmware === 'bios' ? await resolveKernel(host, options.kernel) : null;
-      if (record.firmware === 'uefi') findXhyveUefi(host);
-      let dataDisk: string | null = null;
-      if (record.dataDiskGiB !== null) {
-        dataDisk = join(record.dir, 'data.img');
-        await createSparseDisk(dataDisk, record.dataDiskGiB);
+      if (record.firmware === 'uefi' && !(await features()).bootrom) {
+        throw new MissingDependencyError('E_VM_NO_UEFI', `This xhyve (${binary()}) cannot boot UEFI: it has no -l bootrom (Homebrew's v0.2.0 lacks it).`, {
+          hint: 'Use --firmware bios (xhyve boots the G8OS kernel directly), build xhyve from github.com/machyve/xhyve (master has -l bootrom), or use --hypervisor qemu.',
+        });
       }
+      const kernel = record.firmware === 'bios' ? await resolveKernel(host, options.kernel) : null;
+      const uefiFirmware = record.firmware === 'uefi' ? findXhyveUefi(host) : null;
+      const dataDisk = record.dataDiskGiB === null ? null : join(record.dir, 'data.img');
+      const withComma = commaSeparatedPaths({ ...record, dataDisk }, { kernel, uefiFirmware }).find((p) => p.includes(','));
+      if (withComma !== undefined) {
+        throw new InvalidInputError('E_VM_PATH_COMMA', `xhyve cannot use ${quote(withComma, 200)}: its options are separated by commas, so a path must not contain one.`, {
+          hint: withComma === kernel || withComma === uefiFirmware
+            ? 'Move or link the file to a path without commas and give that path.'
+            : "Set G8BOOT_HOME to a directory whose path has no comma (g8boot keeps the VM's files there).",
+        });
+      }
+      if (dataDisk !== null) await createSparseDisk(dataDisk, record.dataDiskGiB!);
       return { ...record, dataDisk, xhyve: { uuid: randomUUID(), kernel, elevated: elevation.needed } };
     },
 
@@ -100,10 +139,12 @@ export const createXhyveDriver: DriverFactory = (host: Host, options = {}) => {
       if (!record.xhyve) throw new Error(`VM ${record.name} has no xhyve settings`);
       // xhyve creates its pid file with O_EXCL: alreadyRunning() removes a stale one, which would stop it from starting.
       if (await alreadyRunning(record, host)) return { record, warnings: [] };
+      const { pidFile: writesPidFile } = await features();
       const args = xhyveArgs(record, {
         uuid: record.xhyve.uuid,
         kernel: record.xhyve.kernel,
         uefiFirmware: record.firmware === 'uefi' ? findXhyveUefi(host) : null,
+        pidFile: writesPidFile ? record.pidFile : null,
       });
       await elevation.prepare(startOptions.notify ?? (() => undefined));
       const command = elevation.wrap(binary(), args);
@@ -113,6 +154,10 @@ export const createXhyveDriver: DriverFactory = (host: Host, options = {}) => {
           args: command.args,
           env: host.env,
           stdoutPath: record.serialLog,
+          consoleOnStdin: true,
+          // Without -F, the pid g8boot tracks is the child it started (sudo relays signals to xhyve).
+          pidFile: writesPidFile ? undefined : record.pidFile,
+          settleMs: writesPidFile ? 0 : 1_500,
           stderrPath: join(record.runDir, 'xhyve.log'),
           ready: async () => (await probeVmProcess(record, host)).kind === 'running',
           timeoutMs: 15_000,
@@ -128,5 +173,6 @@ export const createXhyveDriver: DriverFactory = (host: Host, options = {}) => {
     destroy: stop,
     state: (record) => vmProcessState(record, host),
     list: () => recordedVms(host, 'xhyve'),
+    consoleNote: (record) => (record.firmware === 'bios' ? XHYVE_EARLY_CONSOLE_NOTE : null),
   };
 };
