@@ -155,7 +155,7 @@ describe.skipIf(!qemuAvailable())('test VMs on real QEMU', () => {
         }
       }
 
-      await server.waitFor((r) => r.url === `/bios/g8os.ipxe?netid=${NWID}`, BOOT_TIMEOUT_MS, `GET /bios/g8os.ipxe?netid=${NWID}`);
+      await server.waitFor((r) => r.url.startsWith(`/bios/g8os.ipxe?netid=${NWID}`), BOOT_TIMEOUT_MS, `GET /bios/g8os.ipxe?netid=${NWID}`);
       expect(server.requests.find((r) => r.url.startsWith('/bios/'))!.headers['user-agent']).toMatch(/iPXE/);
 
       const ls = await runCli(['vm', 'ls', '--json'], { env });
@@ -219,7 +219,7 @@ describe.skipIf(!qemuAvailable())('test VMs on real QEMU', () => {
       expect(logs).toMatch(/ISOLINUX|SYSLINUX/);
       expect(logs).toContain(`G8OS boot image for ZeroTier network ${NWID}`);
 
-      await server.waitFor((r) => r.url === `/image/g8os.ipxe?netid=${NWID}`, BOOT_TIMEOUT_MS, `GET /image/g8os.ipxe?netid=${NWID}`);
+      await server.waitFor((r) => r.url.startsWith(`/image/g8os.ipxe?netid=${NWID}`), BOOT_TIMEOUT_MS, `GET /image/g8os.ipxe?netid=${NWID}`);
       // iPXE's own progress line for the fetch, then what the fetched script echoed (the screen wraps at 80 columns).
       await expect.poll(async () => (await runCli(['vm', 'logs', vm.name], { env })).stdout, { timeout: 30_000, interval: 1_000 }).toMatch(/\/image\/g8os\.ipxe\.\.\. ok[\s\S]*test server reached/);
 
@@ -242,7 +242,7 @@ describe.skipIf(!qemuAvailable())('test VMs on real QEMU', () => {
       expect(record.qemu?.varsFile).toBe(join(record.dir, 'OVMF_VARS.fd'));
       expect(existsSync(record.qemu!.varsFile!)).toBe(true);
 
-      await server.waitFor((r) => r.url === `/uefi/g8os.ipxe?netid=${NWID}`, BOOT_TIMEOUT_MS, `GET /uefi/g8os.ipxe?netid=${NWID}`);
+      await server.waitFor((r) => r.url.startsWith(`/uefi/g8os.ipxe?netid=${NWID}`), BOOT_TIMEOUT_MS, `GET /uefi/g8os.ipxe?netid=${NWID}`);
 
       process.kill(status.pid!, 'SIGKILL');
       await expect.poll(() => processesMentioning(record.pidFile), { timeout: 5_000 }).toEqual([]);

@@ -216,7 +216,7 @@ describe('VirtualBox as the real tool behaves (FIELD-NOTES §6), through the CLI
     const up = await cli('vm', 'up', '--hypervisor', 'virtualbox', '--netid', NWID, '--boot-url', server.guestUrl, '--json');
     expect(up.code, up.stderr).toBe(0);
     // The fake plays 7.x's NAT: without the option, the guest's request to 10.0.2.2 never reaches 127.0.0.1.
-    await server.waitFor((r) => r.url === stage2, 5_000, `GET ${stage2}`);
+    await server.waitFor((r) => r.url.startsWith(stage2), 5_000, `GET ${stage2}`);
     expect(calls().find((c) => c.args[0] === 'modifyvm')!.args).toEqual(expect.arrayContaining(['--nic1', 'nat', '--nat-localhostreachable1', 'on']));
   });
 
@@ -224,7 +224,7 @@ describe('VirtualBox as the real tool behaves (FIELD-NOTES §6), through the CLI
     scenario({ version: '6.1.50r161033' });
     const up = await cli('vm', 'up', '--hypervisor', 'virtualbox', '--netid', NWID, '--boot-url', server.guestUrl, '--json');
     expect(up.code, up.stderr).toBe(0);
-    await server.waitFor((r) => r.url === stage2, 5_000, `GET ${stage2}`);
+    await server.waitFor((r) => r.url.startsWith(stage2), 5_000, `GET ${stage2}`);
     expect(calls().find((c) => c.args[0] === 'modifyvm')!.args).not.toContain('--nat-localhostreachable1');
     const { name, virtualbox } = JSON.parse(up.stdout) as { name: string; virtualbox: { uuid: string } };
     expect((await cli('vm', 'rm', name)).code).toBe(0);
