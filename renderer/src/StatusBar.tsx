@@ -3,6 +3,7 @@
  * warning when something needs attention (ZeroTier offline, the monitor showing stale data).
  */
 import type { AppState } from '../../main/common/ipc.ts';
+import { thisComputerOffNetwork } from '../../main/common/this-computer.ts';
 
 const KIND_WORDS = { central: 'ZeroTier Central', local: 'Self-hosted controller', demo: 'Demo network' } as const;
 
@@ -12,6 +13,9 @@ export function StatusBar({ state }: { state: AppState }) {
   const warnings: string[] = [];
   if (machine?.available && !machine.online) warnings.push('ZeroTier on this computer is offline');
   if (state.monitor?.stale) warnings.push('ZeroTier is not answering: showing the last known state');
+  // Off the network, every node looks unreachable: say why, and what to run.
+  const offNetwork = machine && state.networkId ? thisComputerOffNetwork(machine, state.networkId) : null;
+  if (offNetwork) warnings.push(offNetwork);
   if (state.desktop?.trayProblem) warnings.push(state.desktop.trayProblem);
   return (
     <section className="status-bar" aria-label="Status">

@@ -36,6 +36,16 @@ describe('tray icon state', () => {
     expect(model.tooltip).toBe('g8boot: network 8056c2e21c000001 · 1 node ready');
   });
 
+  it('says in words when this computer is not on the network, and what to run', () => {
+    const off = appState();
+    off.thisMachine!.network = null;
+    const model = trayModel({ state: off, nodes: [], hypervisors: [], startAtLogin: false });
+    expect(model.tooltip).toContain(`This computer (d569b5a474) is not on network ${off.networkId}, so its nodes cannot be reached from here. Join it with \`g8boot zt join ${off.networkId} --wait\`.`);
+    const noZeroTier = appState();
+    noZeroTier.thisMachine = { available: false, problem: { name: 'G8bootError', code: 'E_ZT_NOT_RUNNING', message: 'ZeroTier One is not running.' }, address: null, online: false, version: null, network: null };
+    expect(trayModel({ state: noZeroTier, nodes: [], hypervisors: [], startAtLogin: false }).tooltip).toContain('This computer has no ZeroTier One answering (ZeroTier One is not running)');
+  });
+
   it('asks for attention when nodes wait, the API is unreachable or the boot service failed', () => {
     const waiting = trayModel({ state: appState(), nodes: [node('cccccccccc', { probeState: 'pending', authorized: false })], hypervisors: [], startAtLogin: false });
     expect(waiting.icon).toBe('attention');

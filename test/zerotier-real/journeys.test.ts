@@ -105,7 +105,7 @@ describe.skipIf('skip' in availability)('real zerotier-one: this computer runs t
     expect(listed.find((m) => m.nodeId === m1.id)).toMatchObject({ authorized: true, ipAssignments: [addresses.get(m1.id)] });
   }, 60_000);
 
-  it('nodes: a member with Redis is ready, one without is refused, one gone silent times out', async () => {
+  it('nodes: a member with Redis is ready, one without is refused, one gone silent times out; this computer is itself', async () => {
     const m1Address = addresses.get(m1.id) ?? '';
     const redis = await net.startRedis(m1, m1Address);
     stops.push(redis.stop);
@@ -124,10 +124,15 @@ describe.skipIf('skip' in availability)('real zerotier-one: this computer runs t
     const comingUpOrDegraded = expect.stringMatching(/^(starting|degraded)$/);
     expect(stateOf(m2)).toMatchObject({ authorized: true, ip: addresses.get(m2.id), probe: 'refused', state: comingUpOrDegraded });
     expect(stateOf(m3)).toMatchObject({ authorized: true, ip: addresses.get(m3.id), probe: 'timeout', state: comingUpOrDegraded });
+    // This computer's own node (the controller's) is a member too: marked, and not probed as a G8OS node.
+    expect(stateOf(here)).toMatchObject({ authorized: true, ip: addresses.get(here.id), state: 'this-computer', probe: null });
 
     const table = await net.runCliIn(here, ['nodes', nwid, '--timeout', '2']);
     expect(table.code, table.stderr).toBe(0);
-    expect(table.stdout.split('\n').find((line) => line.startsWith(m1.id))).toMatch(/ready\s+plain/);
+    const rows = table.stdout.split('\n');
+    expect(rows.find((line) => line.startsWith(m1.id))).toMatch(/ready\s+ready\s+plain/);
+    expect(rows.find((line) => line.startsWith(here.id))).toMatch(/this-computer\s+-\s+-\s+-\s+172\.30\.77\./);
+    expect(table.stderr).not.toContain('not on network');
   }, 60_000);
 
   it('watch --policy auto: a node that asks to join is authorized, gets its address and turns ready', async () => {
@@ -190,5 +195,15 @@ describe.skipIf('skip' in availability)('real zerotier-one: this computer runs t
     expect(second.code).toBe(1);
     expect(second.stdout).toBe('');
     expect(second.stderr).toContain(`This machine has not joined network ${nwid}, so there is nothing to leave.`);
+  });
+
+  it('nodes when this computer left the network: says so in words, and what to run', async () => {
+    expect((await net.runCliIn(here, ['zt', 'leave', nwid])).code).toBe(0);
+    const result = await net.runCliIn(here, ['nodes', nwid, '--timeout', '1']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`This computer (${here.id}) is not on network ${nwid}, so its nodes cannot be reached from here. Join it with \`g8boot zt join ${nwid} --wait\`.`);
+    // Still recognized among the members (the controller keeps its record): never probed.
+    const json = JSON.parse((await net.runCliIn(here, ['nodes', nwid, '--json', '--timeout', '1'])).stdout) as NodeJson[];
+    expect(json.find((n) => n.nodeId === here.id)).toMatchObject({ state: 'this-computer', probe: null });
   });
 });

@@ -249,6 +249,8 @@ export function createAppService(deps: AppDeps): AppService {
       log,
       // The VMs g8boot starts (hints, fast polling), in the same home as everything else.
       vmStarts: { dirs: g8bootDirs(deps.env) },
+      // Marked "this computer" among the members and never probed as a G8OS node.
+      thisComputer: () => thisMachine?.address ?? null,
     });
     unsubscribeMonitor = started.on((event) => {
       hub.emit('monitor-event', event);

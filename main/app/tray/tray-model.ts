@@ -7,6 +7,7 @@ import type { AppState, HypervisorName, HypervisorView, View } from '../../commo
 import { NODE_STATE_WORDS } from '../../common/node-states.ts';
 import { isCredentialState, PROBE_STATE_WORDS, type NodeRecord } from '../../common/nodes.ts';
 import { burnProgressText } from '../../common/burn.ts';
+import { thisComputerOffNetwork } from '../../common/this-computer.ts';
 
 export type TrayIconState = 'unconfigured' | 'joining' | 'online' | 'attention';
 
@@ -106,6 +107,8 @@ function tooltip(state: AppState, icon: TrayIconState, ready: number, waiting: n
   if (state.bootService.problem) parts.push(`boot service: ${state.bootService.problem.message}`);
   const joined = state.thisMachine?.network;
   if (icon === 'joining') parts.push(joined ? `this machine: ${joined.statusText}` : 'looking for nodes');
+  const offNetwork = state.thisMachine && state.networkId ? thisComputerOffNetwork(state.thisMachine, state.networkId) : null;
+  if (offNetwork && icon !== 'joining') parts.push(offNetwork);
   parts.push(`${plural(ready, 'node')} ready`);
   if (waiting > 0) parts.push(`${waiting} ${NODE_STATE_WORDS.waiting.label.toLowerCase()}`);
   const changed = troubled.filter((n) => n.probe?.state === 'cert-changed').length;

@@ -23,6 +23,7 @@ import {
 } from '../../common/nodes.ts';
 import { parseFingerprint, parseIntInRange, parseNetworkId, parseNodeId, quote } from '../../common/validate.ts';
 import { writeFileAtomic } from '../../core/atomic-file.ts';
+import type { ThisMachine } from '../../common/ipc.ts';
 import type { MonitorProbeOptions, NodeMonitor, RedisCredentials } from '../../core/nodes/index.ts';
 import { print, printDocument, printJson, printJsonLine, printTable, say } from '../output.ts';
 import { untilStopSignal } from '../stop-signal.ts';
@@ -140,12 +141,32 @@ interface MonitorChoices {
   verifyWithinMs?: number | undefined;
 }
 
+/**
+ * This computer's ZeroTier node as the monitor last asked (before each sweep): it is marked "this computer" among
+ * the members, and `offNetwork()` says in words when this computer is not on the network (and what to run).
+ */
+interface ThisComputerView {
+  offNetwork(): string | null;
+}
+
 /** A monitor on the network the flags name, stopped (its sweep finished) when `run` is done. */
-async function withMonitor<T>(networkArg: string, flags: ProbeFlags & ControllerOptions, choices: MonitorChoices, run: (monitor: NodeMonitor) => Promise<T>): Promise<T> {
+async function withMonitor<T>(
+  networkArg: string,
+  flags: ProbeFlags & ControllerOptions,
+  choices: MonitorChoices,
+  run: (monitor: NodeMonitor, here: ThisComputerView) => Promise<T>,
+): Promise<T> {
   const networkId = parseNetworkId(networkArg);
   const { redisPort, probe, credentials } = await probeSettings(flags);
-  const [{ createMonitor }, { createConfStore }] = await Promise.all([import('../../core/nodes/index.ts'), import('../../core/store/index.ts')]);
+  const [{ createMonitor }, { createConfStore }, { readThisComputer }, { thisComputerOffNetwork }] = await Promise.all([
+    import('../../core/nodes/index.ts'),
+    import('../../core/store/index.ts'),
+    import('../../core/zerotier/index.ts'),
+    import('../../common/this-computer.ts'),
+  ]);
   const log = (line: string) => say(`g8boot: ${line}`);
+  let machine: ThisMachine | null = null;
+  const here: ThisComputerView = { offNetwork: () => (machine ? thisComputerOffNetwork(machine, networkId) : null) };
   return withController(flags, async (controller) => {
     const monitor = createMonitor({
       controller,
@@ -158,9 +179,10 @@ async function withMonitor<T>(networkArg: string, flags: ProbeFlags & Controller
       intervalMs: choices.intervalMs,
       policy: choices.policy,
       verifyWithinMs: choices.verifyWithinMs,
+      thisComputer: async () => (machine = await readThisComputer({ ztHome: flags.ztHome }, networkId)).address,
     });
     try {
-      return await run(monitor);
+      return await run(monitor, here);
     } finally {
       await monitor.stop();
     }
@@ -296,12 +318,14 @@ export function registerNodeCommands(program: Command): void {
     ),
   ).action(async (networkArg: string, flags: NodesFlags) => {
     const intervalMs = parseIntInRange(flags.interval, '--interval', 5, 300) * 1000;
-    await withMonitor(networkArg, flags, { deep: flags.deep, intervalMs }, async (monitor) => {
+    await withMonitor(networkArg, flags, { deep: flags.deep, intervalMs }, async (monitor, here) => {
       if (!flags.watch) {
         const nodes = await monitor.sweepNow();
         if (flags.json) return printJson(nodes.map(nodeSummary));
-        if (nodes.length === 0) return say(`Network ${monitor.status().networkId} has no members yet.`);
-        printNodes(nodes);
+        const off = here.offNetwork();
+        if (nodes.length === 0) say(`Network ${monitor.status().networkId} has no members yet.`);
+        else printNodes(nodes);
+        if (off) say(`g8boot: ${off}`);
         return credentialAdvice(nodes, monitor.status().networkId);
       }
       const live = process.stdout.isTTY === true && !flags.json;
@@ -314,6 +338,8 @@ export function registerNodeCommands(program: Command): void {
         if (live) process.stdout.write('\x1b[H\x1b[2J');
         printNodes(nodes);
         credentialAdvice(nodes, monitor.status().networkId);
+        const off = here.offNetwork();
+        if (off) say(`g8boot: ${off}`);
         say(`${new Date(event.at).toLocaleTimeString()}: ${event.nodes} nodes in ${event.durationMs} ms, every ${intervalMs / 1000} s. Ctrl+C to stop.`);
       });
       monitor.start();
@@ -336,10 +362,16 @@ export function registerNodeCommands(program: Command): void {
     const policy = parsePolicy(flags.policy);
     const intervalMs = parseIntInRange(flags.interval, '--interval', 5, 300) * 1000;
     const verifyWithinMs = parseDuration(flags.verifyWithin, '--verify-within', 'minutes', 0.1, 1440);
-    await withMonitor(networkArg, flags, { deep: flags.deep, intervalMs, policy, verifyWithinMs }, async (monitor) => {
+    await withMonitor(networkArg, flags, { deep: flags.deep, intervalMs, policy, verifyWithinMs }, async (monitor, here) => {
+      let saidOff: string | null = null;
       monitor.on((event) => {
         if (flags.json) printJsonLine(event);
         else print(describeEvent(event));
+        // Whether this computer can reach the nodes, said when it changes (not on every sweep).
+        if (event.type !== 'sweep') return;
+        const off = here.offNetwork();
+        if (off !== saidOff && (off !== null || saidOff !== null)) say(`g8boot: ${off ?? 'This computer is on the network now: its nodes can be reached.'}`);
+        saidOff = off;
       });
       const { networkId } = monitor.status();
       say(`g8boot: watching ${networkId}, policy ${policy}, every ${intervalMs / 1000} s. Ctrl+C to stop.`);

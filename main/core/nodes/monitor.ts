@@ -84,6 +84,11 @@ export interface MonitorOptions {
   vmStarts?: { dirs: G8bootDirs } | null | undefined;
   /** Polling tunables (tests and demos shorten them). */
   timing?: Partial<MonitorTiming> | undefined;
+  /**
+   * This computer's own ZeroTier node id, asked before each sweep (null: not known now, e.g. no ZeroTier One
+   * answering here). That member is "this computer": marked so, and never probed as a G8OS node. Default: none.
+   */
+  thisComputer?: (() => Promise<string | null> | string | null) | undefined;
 }
 
 export interface NodeMonitor {
@@ -243,12 +248,18 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
     const newcomers = members.filter((m) => !inventory.get(m.nodeId));
     const listedBefore = lastSweepAt !== null || inventory.list().length > 0;
     const hints = vmStarts ? await vmHintsFor(newcomers, networkId, inventory.list(), { dirs: vmStarts.dirs, now: at }) : new Map();
+    const self = await thisComputerId();
+    // This computer's own node is no G8OS node: it is not probed (its Redis, if any, is not core0's).
+    const probed = members.flatMap((member, index) => (member.nodeId === self ? [] : [index]));
     // A node that timed out last time will likely hold its socket for the whole deadline again: start it first.
-    const lastTimedOut = (index: number) => (inventory.get(members[index]?.nodeId ?? '')?.probe?.state === 'timeout' ? 1 : 0);
+    const lastTimedOut = (j: number) => (inventory.get(members[probed[j] ?? -1]?.nodeId ?? '')?.probe?.state === 'timeout' ? 1 : 0);
     const credentials = await readCredentials();
     // Each node is checked against the certificate trusted for it (none yet: the first one seen is kept).
-    const targets = members.map((member) => ({ ...member, trustedCertificate: inventory.get(member.nodeId)?.trustedCertificate?.sha256 ?? null }));
-    const probes: ProbeResult[] = await probeAll(targets, {
+    const targets = probed.map((index) => {
+      const member = members[index]!;
+      return { ...member, trustedCertificate: inventory.get(member.nodeId)?.trustedCertificate?.sha256 ?? null };
+    });
+    const results = await probeAll(targets, {
       ...options.probe,
       password: credentials.password,
       allowPlaintextPassword: credentials.allowPlaintextPassword === true,
@@ -257,6 +268,8 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
       now,
       priority: lastTimedOut,
     });
+    const probes: (ProbeResult | null)[] = members.map(() => null);
+    results.forEach((result, j) => (probes[probed[j]!] = result));
     const events: MonitorEvent[] = [];
     const present = new Set<string>();
     members.forEach((member, i) => {
@@ -265,7 +278,8 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
       // Listed now and not by the last sweep: it appeared between the two (what "asked recently" falls back on
       // when the controller's last-seen time is 0).
       const appeared = !prev && listedBefore;
-      const record = nextRecord(prev, member, probes[i] ?? null, at, { vmHint: hints.get(member.nodeId) ?? null, appeared });
+      const thisComputer = self === null ? undefined : member.nodeId === self;
+      const record = nextRecord(prev, member, probes[i] ?? null, at, { vmHint: hints.get(member.nodeId) ?? null, appeared, thisComputer });
       inventory.put(record);
       events.push(...transitions(prev, record, at));
       // Authorized by anyone (a person elsewhere, the CLI, Central's site): its address and Redis come next.
@@ -287,6 +301,16 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
     for (const decision of decisions) await act(decision);
     emit([{ type: 'sweep', at, nodes: members.length, durationMs: Math.round(performance.now() - started) }]);
     return inventory.list();
+  };
+
+  /** Never fails a sweep: not knowing this computer's node only means not marking it. */
+  const thisComputerId = async (): Promise<string | null> => {
+    if (!options.thisComputer) return null;
+    try {
+      return (await options.thisComputer()) ?? null;
+    } catch {
+      return null;
+    }
   };
 
   const readCredentials = async (): Promise<RedisCredentials> => {

@@ -30,6 +30,7 @@ export {
 } from './local-service.ts';
 export { isOnline, ONLINE_WINDOW_MS } from './online.ts';
 export { rfc4193Address, sixPlaneAddress } from './addresses.ts';
+export { readThisComputer, withLocalService, THIS_COMPUTER_HTTP } from './this-computer.ts';
 export { connectSelfHostedController, type SelfHostedController, type LabNetworkSpec } from './self-hosted.ts';
 
 /**
