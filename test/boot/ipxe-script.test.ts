@@ -70,8 +70,8 @@ describe('stage 1 with several boot URLs', () => {
     const second = lines.indexOf(`chain --autofree http://192.168.1.5:8088/g8os.ipxe?netid=${nwid} ||`);
     expect(first).toBeGreaterThan(0);
     expect(second).toBeGreaterThan(first);
-    expect(lines[first - 1]).toBe(`echo g8boot: boot URL 1 of 2 (for a VM on this computer): fetching the boot script from http://10.0.2.2:8088/g8os.ipxe?netid=${nwid}&console=ttyS0,115200`);
-    expect(lines[first + 1]).toMatch(/^echo g8boot: boot URL 1 of 2 did not answer with a boot script \(see the error above\): trying the next one$/);
+    expect(lines[first - 1]).toBe(`echo g8boot: boot URL 1 of 2 (for a VM on this computer): http://10.0.2.2:8088/g8os.ipxe?netid=${nwid}&console=ttyS0,115200`);
+    expect(lines[first + 1]).toBe('echo g8boot: boot URL 1 of 2 failed (see above); trying the next one');
     expect(lines[second - 1]).toMatch(/^echo g8boot: boot URL 2 of 2 \(for LAN machines\)/);
     expect(script).toMatch(/none of the 2 boot URLs worked/);
     const labels = new Set(lines.filter((l) => l.startsWith(':')).map((l) => l.slice(1)));

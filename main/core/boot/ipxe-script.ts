@@ -158,11 +158,10 @@ function chainTargetsBlock(targets: readonly { url: string; reach: BootUrlReach 
   return [
     ':g8_chain',
     ...targets.flatMap(({ url, reach }, i) => [
-      `echo g8boot: boot URL ${i + 1} of ${n} (${REACH_WORDS[reach]}): fetching the boot script from ${url}`,
+      // Short lines: a BIOS screen (and SeaBIOS's serial mirror of it) is 80 columns wide.
+      `echo g8boot: boot URL ${i + 1} of ${n} (${REACH_WORDS[reach]}): ${url}`,
       `chain --autofree ${url} ||`,
-      i + 1 < n
-        ? `echo g8boot: boot URL ${i + 1} of ${n} did not answer with a boot script (see the error above): trying the next one`
-        : `echo g8boot: boot URL ${i + 1} of ${n} did not answer with a boot script (see the error above)`,
+      i + 1 < n ? `echo g8boot: boot URL ${i + 1} of ${n} failed (see above); trying the next one` : `echo g8boot: boot URL ${i + 1} of ${n} failed (see above)`,
     ]),
     `echo g8boot: none of the ${n} boot URLs worked. Is the boot service running, and listening where this machine can reach it?`,
     `echo g8boot: trying them again in ${RETRY_PAUSE_S} seconds (Ctrl-B for the iPXE shell)...`,
