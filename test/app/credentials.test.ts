@@ -150,7 +150,7 @@ describe('credentials per network in the app', () => {
     const nodeId = sim.addNode({ address: '127.87.5.2' });
     const reported = await nodeIn(h, nodeId, 'auth-required');
     expect(reported.authorized).toBe(true);
-    await eventually(() => h.deps.logLines.find((l) => l.includes(`policy auto-verify: ${nodeId} answers as Redis but is needs password`)), 'the policy note');
+    await eventually(() => h.deps.logLines.find((l) => l.includes(`policy auto-verify: ${nodeId} answers as Redis but needs the person (Needs password:`)), 'the policy note');
     expect(h.renderer.some((r) => r.includes('"type":"node-credential-problem"'))).toBe(true);
     expect(h.renderer.some((r) => r.includes('"action":"deauthorize"'))).toBe(false);
     expect(sim.population.member(sim.networkIds[0]!, nodeId)?.authorized).toBe(true);

@@ -14,9 +14,9 @@ import type { Simulator } from '../../main/core/zerotier/simulator/server.ts';
 import { BIN, ROOT, runCli, type CliResult } from '../helpers/cli.ts';
 import { testSimulator } from '../zerotier/helpers.ts';
 import { NWID } from './fixtures.ts';
-import { REDIS_PORT, selfSignedCertificate, startRecordingPeer, startRedis, type Certificate, type Peer, type RecordingPeer } from './peers.ts';
+import { REDIS_PORT, selfSignedCertificate, startFakeCore0, startRecordingPeer, startRedis, type Certificate, type Peer, type RecordingPeer } from './peers.ts';
 
-const A = { core0: '127.77.7.1', hostile: '127.77.7.2', silent: '127.77.7.3' };
+const A = { core0: '127.77.7.1', hostile: '127.77.7.2', silent: '127.77.7.3', fakeCore0: '127.77.7.4' };
 const SECRET = 'eyJhbGciOiJFUzM4NCJ9.the-organization-jwt-7f3a';
 
 let first: Certificate;
@@ -146,6 +146,25 @@ describe('trust on first use, per node, through the built CLI', () => {
   });
 });
 
+describe('the deep check through the built CLI', () => {
+  test('nodes --deep: core.ping over TLS with the JWT from the environment, against the trusted certificate only', async () => {
+    const core0 = await startFakeCore0({ address: A.fakeCore0, answer: 'PONG 1.2.0', password: SECRET, tls: first });
+    onTestFinished(() => core0.close());
+    const sim = await testSimulator();
+    const id = sim.addNode({ authorized: true, address: A.fakeCore0 });
+    const env = environment(sim, { G8BOOT_REDIS_PASSWORD: SECRET });
+    const deep = await runCli(['nodes', NWID, '--json', '--deep', '--timeout', '2'], { env });
+    expect(json(deep)[0]).toMatchObject({ nodeId: id, state: 'ready', tls: true, core0Version: 'PONG 1.2.0', trustedCertificate: { sha256: first.fingerprint } });
+    expect(core0.jobs).toHaveLength(1);
+    // Another certificate pinned for it: neither the probe nor the deep check sends anything.
+    expect((await runCli(['trust', NWID, id, '--fingerprint', second.fingerprint], { env })).code).toBe(0);
+    const refused = await runCli(['nodes', NWID, '--json', '--deep', '--timeout', '2'], { env });
+    expect(json(refused)[0]).toMatchObject({ probe: 'cert-changed', core0Version: null });
+    expect(core0.jobs).toHaveLength(1);
+    expectNoSecret(deep, refused);
+  });
+});
+
 describe('never in clear, through the built CLI', () => {
   test('a hostile node asking for a password in plain text: reported, and the password never reaches it', async () => {
     const sim = await testSimulator();
@@ -191,7 +210,7 @@ describe('never in clear, through the built CLI', () => {
     await new Promise((r) => child.once('exit', r));
     expect(events().find((e) => e.type === 'node-credential-problem')?.node?.probe?.state).toBe('auth-required');
     expect(events().filter((e) => e.type === 'policy-action').map((e) => e.action)).toEqual(['authorize']);
-    expect(stderr).toContain(`policy auto-verify: ${id} answers as Redis but is needs password`);
+    expect(stderr).toContain(`policy auto-verify: ${id} answers as Redis but needs the person (Needs password:`);
     expect(sim.population.member(NWID, id)?.authorized).toBe(true);
   }, 40_000);
 });

@@ -100,7 +100,7 @@ export function createPolicyEngine(store: KeyValueStore, networkId: string, poli
           // node-credential-problem event), never punished: deauthorizing would not fix it.
           verify.delete(nodeId);
           notes.push(
-            `policy auto-verify: ${describeNode(node)} answers as Redis but is ${PROBE_STATE_WORDS[node.probe!.state].label.toLowerCase()} (${node.probe!.detail}); reported, not deauthorized`,
+            `policy auto-verify: ${describeNode(node)} answers as Redis but needs the person (${PROBE_STATE_WORDS[node.probe!.state].label}: ${node.probe!.detail}); reported, not deauthorized`,
           );
         } else if (!node.authorized) {
           verify.delete(nodeId);
