@@ -62,10 +62,9 @@ describe('electron-builder.yml', () => {
     expect(pkg.main).toBe('dist/app/main.mjs');
     expect(readFileSync(join(ROOT, 'scripts', 'build.mjs'), 'utf8')).toContain("entryPoints: { main: 'main/app/main.ts' }");
     expect(existsSync(join(ROOT, 'main', 'app', 'main.ts'))).toBe(true);
-    // Icons are drawn before packaging and before `electron .`.
     // Icons are generated and the toolchain is present before electron-builder packs them.
     expect(pkg.scripts.dist).toMatch(/node main\/app\/build-icons\.ts && node bin\/g8boot\.mjs toolchain fetch --if-missing && electron-builder/);
-    expect(pkg.scripts.start).toMatch(/node main\/app\/build-icons\.ts && electron \./);
+    expect(pkg.scripts.start).toMatch(/node main\/app\/build-icons\.ts && node scripts\/start-app\.mjs$/);
     for (const icon of [config.mac.icon, config.win.icon, config.linux.icon]) expect(icon).toMatch(/^build\//);
   });
 });
