@@ -31,6 +31,28 @@ describe('notifications', () => {
     ]);
   });
 
+  it('says a certificate changed, loudly, and batches credential problems into one notification', () => {
+    const problem = (nodeId: string, probeState: 'cert-changed' | 'auth-required' | 'auth-plaintext'): MonitorEvent => ({
+      type: 'node-credential-problem',
+      at: Date.now(),
+      node: node(nodeId, { probeState, name: '' }),
+    });
+    const linux = notifier('linux');
+    linux.handle(problem('aaaaaaaaaa', 'cert-changed'));
+    vi.advanceTimersByTime(1000);
+    expect(shown[0]).toMatchObject({ title: 'Certificate changed on node aaaaaaaaaa', click: { type: 'navigate', view: 'nodes', nodeId: 'aaaaaaaaaa' } });
+    expect(shown[0]?.body).toContain('nothing was sent');
+    expect(shown[0]?.action).toBeUndefined();
+    linux.handle(problem('bbbbbbbbbb', 'auth-plaintext'));
+    vi.advanceTimersByTime(1000);
+    expect(shown[1]).toMatchObject({ title: 'Node bbbbbbbbbb asks for a password over an unencrypted connection', click: { type: 'navigate', view: 'settings' } });
+    for (const id of ['cccccccccc', 'dddddddddd', 'eeeeeeeeee']) linux.handle(problem(id, id === 'cccccccccc' ? 'cert-changed' : 'auth-required'));
+    vi.advanceTimersByTime(1000);
+    expect(shown).toHaveLength(3);
+    expect(shown[2]?.title).toBe('Certificate changed on 1 of 3 nodes needing attention');
+    expect(shown[2]?.body).toContain('cccccccccc (certificate changed)');
+  });
+
   it('opens the node in the dashboard on Linux, where notifications have no actions', () => {
     const linux = notifier('linux');
     linux.handle(joined('aaaaaaaaaa'));
