@@ -3,7 +3,8 @@
  * real app service (`createAppService`, through main's own IPC handler `callForIpc`), connected to ZeroTier
  * Central as played by the simulator, with real redis-server processes answering on the addresses the
  * simulator assigns. Walks the first run, joins this computer, watches a node join, authorizes it from the UI,
- * sees it turn ready, builds a boot image from the UI and checks the file, and sees a boot request arrive.
+ * sees it turn ready, builds a boot image from the UI with the form's default boot URLs, boots it in QEMU and
+ * sees the VM's iPXE ask the app's boot service for its script.
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import { addKernel, defaultKernelDir } from '../../main/core/boot/service/kernel
 import { startSimulator, type Simulator } from '../../main/core/zerotier/simulator/server.ts';
 import { testAppDeps, type TestDeps } from '../app/deps.ts';
 import { buildRenderer, launchChromium, openApp, serveDirectory, type AppPage } from './harness.ts';
+import { startQemu } from '../helpers/qemu.ts';
 import { startRedis, type RedisNode } from './redis.ts';
 import { fakeKernel } from '../helpers/fake-kernel.ts';
 
@@ -83,7 +85,7 @@ function rowOf(app: AppPage, name: string) {
 }
 
 describe('g8boot end to end', () => {
-  it('first run, a node joins and turns ready, a boot image is built', { timeout: 120_000 }, async () => {
+  it('first run, a node joins and turns ready, a boot image is built and boots', { timeout: 200_000 }, async () => {
     const app = await openApp(browser, {
       url: site.url,
       backend: { api: service.api, on: service.on, call: (method, args) => callForIpc(service.api, method, args) },
@@ -158,15 +160,23 @@ describe('g8boot end to end', () => {
       expect(await saved.textContent()).toContain(createHash('sha256').update(image).digest('hex'));
       await app.screenshot('e2e-image-built-light');
 
-      // A VM fetches its iPXE script from the URL the view offers. Inside QEMU's user networking 10.0.2.2 is this
-      // computer's loopback, so the test asks the same path through loopback: the request shows in Boot service.
+      // The Boot URLs panel offers the VM's iPXE URL (10.0.2.2), never the service's loopback address.
       const ipxeUrl = (await page.locator('.link-row', { hasText: 'iPXE script URL' }).locator('code').textContent())!;
       expect(ipxeUrl.startsWith(`http://10.0.2.2:${port}/g8os.ipxe?netid=${NWID}`)).toBe(true);
-      const script = await fetch(ipxeUrl.replace(`http://10.0.2.2:${port}`, serviceUrl!), { headers: { 'user-agent': 'iPXE/1.21.1' } });
-      expect(script.status).toBe(200);
-      expect(await script.text()).toContain(NWID);
+
+      // The image boots in QEMU (SeaBIOS): its iPXE reaches the app's boot service at 10.0.2.2 (this computer's
+      // loopback inside QEMU's user networking) and the request shows in Boot service with iPXE's own user agent.
       await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Boot service' }).click();
-      await page.getByRole('cell', { name: 'iPXE/1.21.1' }).waitFor({ timeout: 10_000 });
+      const vm = startQemu({ image: imagePath, firmware: 'bios', media: 'cd', memoryMiB: 256 });
+      try {
+        await page.getByRole('cell', { name: /^iPXE\// }).first().waitFor({ timeout: 90_000 });
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\n--- serial ---\n${vm.serial().slice(-3000)}`);
+      } finally {
+        await vm.stop();
+      }
+      const asked = (await service.api.getState()).bootService.recent.find((e) => e.route === 'script' && /iPXE\//.test(e.userAgent));
+      expect(asked).toMatchObject({ networkId: NWID, path: `/g8os.ipxe?netid=${NWID}&console=ttyS0,115200`, status: 200 });
       await app.screenshot('e2e-boot-request-light');
 
       // The same live data in dark.

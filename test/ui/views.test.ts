@@ -249,6 +249,60 @@ describe('renderer views', () => {
     });
   });
 
+  it('Build image: boot URLs with where each works, loopback refused inline, the LAN only after consent', async () => {
+    const backend = new FakeBackend();
+    const builds: unknown[] = [];
+    const build = backend.api.buildImage;
+    backend.api.buildImage = async (request) => {
+      builds.push(request);
+      return build(request);
+    };
+    let patch: unknown;
+    const update = backend.api.updateSettings;
+    backend.api.updateSettings = async (p) => {
+      patch = p;
+      return update(p);
+    };
+    await withApp(backend, async (app) => {
+      const { page } = app;
+      await goTo(app, 'Boot media', 'Boot media');
+      const urls = page.getByLabel('Boot URLs, tried in order (one per line)');
+      // The defaults main computed: a VM on this computer, then this computer's LAN address.
+      expect(await urls.inputValue()).toBe('http://10.0.2.2:8088\nhttp://192.168.1.20:8088');
+      const places = page.getByRole('list', { name: 'Where each boot URL works' });
+      await places.getByText('a VM on this computer (QEMU user networking, VirtualBox NAT)').waitFor();
+      await places.getByText("machines on the same LAN (this computer's address there)").waitFor();
+
+      // A loopback URL: said where it works (nowhere else) and refused before main is asked.
+      await urls.fill('http://127.0.0.1:8088');
+      await places.getByText(/only this computer/).waitFor();
+      await page.getByRole('button', { name: 'Build and save…' }).click();
+      const alert = page.getByRole('alert');
+      expect(await alert.textContent()).toContain('which a booting machine resolves to itself');
+      expect(await alert.textContent()).toContain('http://10.0.2.2:8088');
+      expect(builds).toEqual([]);
+      await app.screenshot('boot-media-loopback-refused-light');
+
+      // The LAN: the service listens on loopback, so the form asks before opening it, saying what that exposes.
+      await urls.fill('http://10.0.2.2:8088\nhttp://192.168.1.20:8088');
+      await page.getByRole('button', { name: 'Open the boot service to the LAN…' }).click();
+      const ask = page.getByRole('alertdialog', { name: 'Open the boot service to your LAN?' });
+      expect(await ask.textContent()).toContain('kernels in g8boot');
+      await app.screenshot('boot-media-lan-consent-light');
+      await ask.getByRole('button', { name: 'Keep it on this computer' }).click();
+      expect(patch).toBeUndefined();
+      await page.getByRole('button', { name: 'Open the boot service to the LAN…' }).click();
+      await page.getByRole('button', { name: 'Open to the LAN', exact: true }).click();
+      await page.getByRole('alertdialog').waitFor({ state: 'detached' });
+      expect(patch).toEqual({ bootServiceListen: '0.0.0.0:8088' });
+
+      // Build with both: the request carries the URLs in order.
+      await page.getByRole('button', { name: 'Build and save…' }).click();
+      await page.locator('.notice-ok').waitFor();
+      expect(builds).toEqual([{ netid: expect.any(String), bootUrls: ['http://10.0.2.2:8088', 'http://192.168.1.20:8088'], kind: 'hybrid' }]);
+    });
+  });
+
   it('says how a VM started when it had to fall back (KVM could not run the guest)', async () => {
     const backend = new FakeBackend();
     backend.startWarnings = ['KVM is present but could not run this guest; restarted with TCG, which is slower.'];
