@@ -20,11 +20,15 @@ export function buildProgram(): Command {
     .description('Boot and manage G8OS nodes: iPXE boot images, ZeroTier membership, core0 Redis checks, test VMs.')
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
-    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
-    .addHelpText(
-      'after',
-      '\nExit codes: 0 ok, 1 failure, 2 bad input (nothing was changed), 3 missing component (toolchain, hypervisor, ZeroTier), 130 interrupted.',
-    );
+    .configureHelp({
+      sortSubcommands: false,
+      showGlobalOptions: true,
+      // Command lists show names only (arguments are in each command's own --help): the description column is
+      // then wide enough for commander to wrap it at word boundaries in an 80-column terminal.
+      subcommandTerm: (cmd) => [cmd.name(), ...cmd.aliases()].join('|'),
+    })
+    .addHelpText('after', START_HERE)
+    .addHelpText('after', '\nExit codes: 0 ok, 1 failure, 2 bad input (nothing was changed),\n3 missing component (toolchain, hypervisor, ZeroTier), 130 interrupted.');
   registerDemoCommand(program);
   registerIsoCommands(program);
   registerBurnCommands(program);
@@ -33,13 +37,38 @@ export function buildProgram(): Command {
   registerServeCommands(program);
   registerVmCommands(program);
   registerToolchainCommands(program);
-  // Apply to every (sub)command: usage errors exit 2 instead of commander's default 1.
-  const applyExit = (cmd: Command) => {
+  // Apply to every (sub)command: usage errors exit 2 instead of commander's default 1, and one description each.
+  const applyToAll = (cmd: Command) => {
     cmd.exitOverride();
-    cmd.commands.forEach(applyExit);
+    // Lists show the summary (as written); the command's own --help shows the description as sentences.
+    if (!cmd.summary() && cmd.description()) cmd.summary(cmd.description().split('\n')[0] ?? '');
+    cmd.description(helpDescription(cmd));
+    cmd.commands.forEach(applyToAll);
   };
-  applyExit(program);
+  applyToAll(program);
   return program;
+}
+
+/** What the top-level help says first to someone new. */
+const START_HERE = [
+  '',
+  'Where to start:',
+  '  npx g8boot demo           an offline demo network; it prints what to try next',
+  '  npx g8boot iso --help     a boot image for your G8OS nodes (or: g8boot serve)',
+  '  npx g8boot nodes <nwid>   every node of your network and its core0 (or: watch)',
+  'Every command has --help.',
+].join('\n');
+
+/**
+ * A command's own --help text: its description, else its summary as a sentence. Line breaks inside a paragraph
+ * become spaces: a break typed for one terminal width cuts sentences at any other, and commander wraps paragraphs
+ * to the terminal by itself (blank lines still separate paragraphs).
+ */
+export function helpDescription(cmd: Command): string {
+  const text = cmd.description() || cmd.summary();
+  let sentence = text.length > 0 ? `${text[0]!.toUpperCase()}${text.slice(1)}` : text;
+  if (sentence.length > 0 && !/[.!?)]$/.test(sentence)) sentence += '.';
+  return sentence.replace(/([^\n]) *\n(?!\n) */g, '$1 ');
 }
 
 export async function main(argv: readonly string[] = process.argv): Promise<number> {
