@@ -8,6 +8,7 @@
  * the path of a JWT file; whether plain text may carry it), plus `welcomed` (the first window was shown once).
  */
 import * as v from 'valibot';
+import { DEFAULT_BOOT_SERVICE_PORT } from '../../common/boot-url.ts';
 import type { Settings } from '../../common/ipc.ts';
 import { isNetworkId } from '../../common/validate.ts';
 
@@ -20,7 +21,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   redisPort: 6379,
   notifications: true,
   startAtLogin: false,
-  bootServiceListen: '127.0.0.1:8088',
+  bootServiceListen: `127.0.0.1:${DEFAULT_BOOT_SERVICE_PORT}`,
   bootServiceAutoStart: false,
 });
 

@@ -7,7 +7,7 @@ import { copyFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { G8bootError, InvalidInputError } from '../../common/errors.ts';
 import { inspectBootImage, type BootImageFacts } from '../boot/image-reader.ts';
-import { parseBootUrl } from '../../common/boot-url.ts';
+import { DEFAULT_BOOT_SERVICE_PORT, parseBootUrl } from '../../common/boot-url.ts';
 import { parseBootNetworkId, parseIntInRange, quote, type NetworkId } from '../../common/validate.ts';
 import { chooseHypervisor, createDriver } from './drivers.ts';
 import { HYPERVISOR_NAMES, outOfDisk, rethrowIfNoSpace } from './errors.ts';
@@ -17,7 +17,8 @@ import { claimVmDirs, defaultVmName, listVmRecords, parseVmName, readVmRecord, r
 import { HYPERVISORS, type BootMedia, type Detection, type Firmware, type Hypervisor, type NetworkMode, type QemuAccel, type VmRecord, type VmStatus } from './types.ts';
 
 /** Where `g8boot serve` listens by default; the default boot URL points the guest there. */
-export const BOOT_SERVICE_PORT = 8088;
+/** The boot service's default port (one definition, in main/common/boot-url.ts). */
+export const BOOT_SERVICE_PORT = DEFAULT_BOOT_SERVICE_PORT;
 
 export const VM_DEFAULTS = { memoryMiB: 2048, cpus: 2, firmware: 'bios', media: 'cd' } as const;
 
