@@ -125,6 +125,8 @@ export interface VmView {
   detail: string | null;
   /** What the person should know about how it started (e.g. "KVM could not run this guest; restarted with TCG"). */
   warnings: string[];
+  /** Why the serial console misses part of the boot on this hypervisor (VirtualBox: no firmware console); null when it shows all. */
+  consoleNote?: string | null | undefined;
 }
 
 export interface StartVmRequest {

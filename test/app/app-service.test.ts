@@ -274,6 +274,9 @@ describe('boot media and the boot service', () => {
     const built = await service.api.buildImage({ netid: '8056c2e21c000001', bootUrls: ['http://10.0.2.2:8088'], kind: 'hybrid' });
     const vm = await service.api.startVm({ hypervisor: 'virtualbox', image: built!.path });
     expect(vm).toMatchObject({ hypervisor: 'virtualbox', netid: '8056c2e21c000001', state: 'running' });
+    // The console view says why VirtualBox's serial log starts only with the kernel.
+    expect(vm.consoleNote).toContain("VirtualBox's firmware does not copy its screen to the serial port");
+    expect((await service.api.listVms())[0]?.consoleNote).toBe(vm.consoleNote);
     expect((await service.api.getState()).bootService.running).toBe(true);
 
     const elsewhere = join(deps.home, 'copy.iso');

@@ -255,6 +255,8 @@ export class FakeBackend implements Backend {
           createdAt: new Date(T0).toISOString(),
           detail: null,
           warnings: [],
+          // What the app service says for VirtualBox (core/vm/virtualbox/driver.ts VBOX_EARLY_CONSOLE_NOTE).
+          consoleNote: request.hypervisor === 'virtualbox' ? "VirtualBox's firmware does not copy its screen to the serial port, so iPXE's lines show only in the VM's window." : null,
         };
         self.vms = [...self.vms, vm];
         self.consoles.set(vm.name, 'SeaBIOS (version 1.16.2-debian-1.16.2-1)\niPXE (https://ipxe.org) 00:03.0 CA00 PCI2.10 PnP PMM\n');

@@ -340,6 +340,17 @@ describe('renderer views', () => {
       await page.getByText('No test VM yet').waitFor({ timeout: 5000 });
     });
   });
+
+  it('says in the console why a VirtualBox VM shows no firmware or iPXE lines', async () => {
+    const backend = new FakeBackend();
+    const vm = await backend.api.startVm({ hypervisor: 'virtualbox', netid: NWID, name: 'vbox-vm' });
+    await withApp(backend, async (app) => {
+      const { page } = app;
+      await goTo(app, 'Test VMs', 'Test VMs');
+      await page.getByRole('button', { name: `Console of ${vm.name}` }).click();
+      await page.getByText("VirtualBox's firmware does not copy its screen to the serial port").waitFor({ timeout: 5000 });
+    });
+  });
 });
 
 describe('node table with 1,000 nodes', () => {

@@ -4,7 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { HypervisorView, StartVmRequest, VmView } from '../../common/ipc.ts';
-import { detectHypervisors, followLog, HYPERVISORS, readLogTail, vmDown, vmList, vmRecord, vmRemove, vmUp, type Host, type VmRecord, type VmSummary } from '../../core/vm/index.ts';
+import { detectHypervisors, followLog, HYPERVISORS, readLogTail, vmConsoleNote, vmDown, vmList, vmRecord, vmRemove, vmUp, type Host, type VmRecord, type VmSummary } from '../../core/vm/index.ts';
 
 export interface VmControl {
   hypervisors(): Promise<HypervisorView[]>;
@@ -38,7 +38,7 @@ export function createVmControl(options: { host: Host; toolchainDir: string | un
       }));
     },
     async list() {
-      return (await vmList(host)).map(summaryView);
+      return (await vmList(host)).map((vm) => ({ ...summaryView(vm), consoleNote: vm.hypervisor && vm.firmware ? vmConsoleNote({ hypervisor: vm.hypervisor, firmware: vm.firmware }, host) : null }));
     },
     async start(request, bootUrl) {
       const result = await vmUp(
@@ -56,7 +56,7 @@ export function createVmControl(options: { host: Host; toolchainDir: string | un
         },
         { host },
       );
-      return { ...recordView(result.record, result.status.state, result.status.detail ?? null), warnings: result.warnings };
+      return { ...recordView(result.record, result.status.state, result.status.detail ?? null), warnings: result.warnings, consoleNote: vmConsoleNote(result.record, host) };
     },
     async stop(name) {
       const status = await vmDown(name, host);

@@ -134,7 +134,7 @@ export interface VmDriver {
    * Why the serial log misses part of the boot on this hypervisor (e.g. no firmware console on the serial port),
    * for `vm logs` to say; null or absent when it shows everything from the first byte.
    */
-  consoleNote?(record: VmRecord): string | null;
+  consoleNote?(vm: Pick<VmRecord, 'firmware'>): string | null;
 }
 
 /** Per-command choices a driver needs besides the record. */

@@ -301,8 +301,8 @@ export async function vmRecord(name: string, host: Host): Promise<VmRecord> {
 }
 
 /** What the VM's serial log cannot show on its hypervisor (see VmDriver.consoleNote); null when it shows all. */
-export function vmConsoleNote(record: VmRecord, host: Host): string | null {
-  return createDriver(record.hypervisor, host).consoleNote?.(record) ?? null;
+export function vmConsoleNote(vm: Pick<VmRecord, 'hypervisor' | 'firmware'>, host: Host): string | null {
+  return createDriver(vm.hypervisor, host).consoleNote?.(vm) ?? null;
 }
 
 /** Power the VM off; its record, image and disks stay. */

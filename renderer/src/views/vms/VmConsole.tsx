@@ -10,7 +10,7 @@ import { errorText, type ErrorText } from '../../data/error-text.ts';
 
 const KEEP_CHARS = 256 * 1024;
 
-export function VmConsole({ name, onClose }: { name: string; onClose: () => void }) {
+export function VmConsole({ name, note = null, onClose }: { name: string; note?: string | null; onClose: () => void }) {
   const [text, setText] = useState('');
   const [error, setError] = useState<ErrorText | null>(null);
   const log = useRef<HTMLPreElement>(null);
@@ -61,6 +61,7 @@ export function VmConsole({ name, onClose }: { name: string; onClose: () => void
         </button>
       </div>
       {error && <ErrorNotice error={error} />}
+      {note && <p className="muted small-text">{note}</p>}
       <pre
         ref={log}
         className="console-log"

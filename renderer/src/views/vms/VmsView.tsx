@@ -108,7 +108,7 @@ export function VmsView({ state }: { state: AppState }) {
           />
         )}
       </section>
-      {consoleOf && <VmConsole key={consoleOf} name={consoleOf} onClose={() => setConsoleOf(null)} />}
+      {consoleOf && <VmConsole key={consoleOf} name={consoleOf} note={vms.find((vm) => vm.name === consoleOf)?.consoleNote ?? null} onClose={() => setConsoleOf(null)} />}
     </div>
   );
 }
