@@ -39,7 +39,7 @@ export function BootServiceView({ state }: { state: AppState }) {
           <dd className="mono">{service.listen}</dd>
           {service.url && (
             <>
-              <dt>Address</dt>
+              <dt>On this computer</dt>
               <dd>
                 <span className="mono">{service.url}</span> <CopyButton text={service.url} label="boot service address" compact />
               </dd>
@@ -50,6 +50,24 @@ export function BootServiceView({ state }: { state: AppState }) {
               <dt>From a test VM</dt>
               <dd>
                 <span className="mono">{service.guestUrl}</span> <CopyButton text={service.guestUrl} label="address for VMs" compact />
+              </dd>
+            </>
+          )}
+          {service.running && (
+            <>
+              <dt>From LAN machines</dt>
+              <dd>
+                {service.openToLan ? (
+                  service.defaultBootUrls
+                    .filter((t) => t.reach === 'lan')
+                    .map((t) => (
+                      <span key={t.url} className="mono">
+                        {t.url}{' '}
+                      </span>
+                    ))
+                ) : (
+                  <span className="muted">not reachable: it listens on this computer only (Boot media can open it to the LAN)</span>
+                )}
               </dd>
             </>
           )}
