@@ -66,8 +66,21 @@ describe('g8boot serve', () => {
     expect(serve.output().stderr).toMatch(/Serving beyond this machine \(0\.0\.0\.0\)/);
     const event = JSON.parse(serve.output().stdout.trim().split('\n')[0]!);
     expect(event).toMatchObject({ route: 'script', networkId: null, status: 200, path: '/g8os.ipxe?netid=0' });
+    // Beyond loopback the images never chain to the Host a client sends (issue #15): asked through loopback,
+    // the image chains to a VM on this computer and this computer's LAN addresses.
+    expect(serve.output().stderr).toContain('never the Host a client sends');
+    const iso = Buffer.from(await (await request(`http://127.0.0.1:${port}/iso/8056c2e21c000001`, { headers: { host: 'attacker.example:80' } })).body.arrayBuffer());
+    expect(iso.includes(Buffer.from('attacker'))).toBe(false);
+    expect(iso.includes(Buffer.from(`chain --autofree http://10.0.2.2:${port}/g8os.ipxe?netid=8056c2e21c000001&console=ttyS0,115200 ||`))).toBe(true);
+    expect(iso.includes(Buffer.from('127.0.0.1'))).toBe(false);
     serve.child.kill('SIGTERM');
     expect(await serve.exited).toBe(0);
+  });
+
+  it.each([['http://127.0.0.1:8088'], ['http://localhost:8088'], ['http://0.0.0.0:8088']])('refuses --public-url %s (only this computer reaches it) with exit code 2', async (url) => {
+    const r = await runCli(['serve', '--public-url', url], { env: { G8BOOT_HOME: dir } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/which a booting machine resolves to itself/);
   });
 
   it.each([['nonsense'], ['127.0.0.1:99999'], ['[::1:8088'], ['127.0.0.1:']])('refuses --listen %s with exit code 2', async (listen) => {
