@@ -127,9 +127,18 @@ export function portOf(url: string): number {
   return u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
 }
 
-/** What to use instead of a boot URL only this computer can reach, in words (the error's hint). */
-export function bootUrlAlternatives(port: number, lanAddresses: readonly string[] = []): string {
+/**
+ * What to use instead of a boot URL only this computer can reach, in words (the error's hint). `face` says
+ * whose words: the CLI's flags, or the app's controls.
+ */
+export function bootUrlAlternatives(port: number, lanAddresses: readonly string[] = [], face: 'cli' | 'app' = 'cli'): string {
   const lan = lanAddresses.length ? lanAddresses.map((a) => `http://${a.includes(':') ? `[${a}]` : a}:${port}`).join(' or ') : `http://<this computer's LAN address>:${port}`;
+  if (face === 'app') {
+    return (
+      `For a VM on this computer use http://${NAT_GUEST_HOST}:${port}; for a machine on your LAN use ${lan} ` +
+      '(and open the boot service to the LAN); for a bare-metal provider, a public URL, or boot a kernel directly.'
+    );
+  }
   return (
     `For a VM on this computer use http://${NAT_GUEST_HOST}:${port} (QEMU, VirtualBox NAT); ` +
     `for a machine on your LAN use ${lan} (the boot service must listen there: g8boot serve --listen 0.0.0.0:${port}); ` +
@@ -143,7 +152,7 @@ export function bootUrlAlternatives(port: number, lanAddresses: readonly string[
  * (parseBaseUrl) that some other machine can reach. Loopback, `localhost` and the unspecified address are
  * refused with an InvalidInputError (exit 2) saying which address to use instead.
  */
-export function parseBootUrl(input: string, options: { what?: string; lanAddresses?: readonly string[] } = {}): string {
+export function parseBootUrl(input: string, options: { what?: string; lanAddresses?: readonly string[]; face?: 'cli' | 'app' } = {}): string {
   const what = options.what ?? 'boot URL';
   const url = parseBaseUrl(input, what);
   const host = new URL(url).hostname;
@@ -151,7 +160,7 @@ export function parseBootUrl(input: string, options: { what?: string; lanAddress
     throw new InvalidInputError(
       'E_LOOPBACK_BOOT_URL',
       `The ${what} ${quote(input)} points at ${host}, which a booting machine resolves to itself: the image would never find the boot service.`,
-      { hint: bootUrlAlternatives(portOf(url), options.lanAddresses) },
+      { hint: bootUrlAlternatives(portOf(url), options.lanAddresses, options.face) },
     );
   }
   return url;

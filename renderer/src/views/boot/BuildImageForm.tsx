@@ -34,7 +34,7 @@ function toRequest(netid: string, source: Source, bootUrls: string, kernelUrl: s
     if (source === 'url') {
       const lines = bootUrlLines(bootUrls);
       const many = lines.length > 1;
-      return { netid: id, bootUrls: lines.map((line, i) => parseBootUrl(line, { what: many ? `boot URL #${i + 1}` : 'boot URL', lanAddresses })), kind };
+      return { netid: id, bootUrls: lines.map((line, i) => parseBootUrl(line, { what: many ? `boot URL #${i + 1}` : 'boot URL', lanAddresses, face: 'app' })), kind };
     }
     return { netid: id, kernelUrl: parseHttpUrl(kernelUrl.trim(), 'kernel URL'), kernelArgs: kernelArgs.trim() || undefined, kind };
   } catch (error) {
