@@ -3,6 +3,9 @@
 // asks to join and, like core0, serves Redis on its ZeroTier address as soon as it has one. Measured from the
 // moment the node asks to join: detected (watch's node-joined), authorized (its policy-action), address (watch's
 // node-addressed; and when the node itself had it), ready (watch's node-ready). Goal: ready ≤ 15 s (61 s before).
+// The first join meets a watch at rest (its 30 s interval: no authorization in the last 2 min, so the bench waits
+// that out first) and asks right after a sweep, the worst moment; the joins after it meet a watch that polls fast
+// because it has just authorized a node (several nodes booting in a row).
 // Offline, in network namespaces (test/zerotier-real/network.ts); needs root and a zerotier-one (see there).
 import { startZeroTierNetwork, zeroTierOneAvailability, type ZtNode } from '../test/zerotier-real/network.ts';
 import { table } from './lib.ts';
@@ -34,9 +37,18 @@ try {
   await net.api(here, 'POST', `/network/${nwid}`, {});
   await net.api(here, 'POST', `/controller/network/${nwid}/member/${here.id}`, { authorized: true });
   await net.waitForAddress(here, nwid);
+  const authorizedHere = Date.now();
 
+  // Any authorization in the last 2 min makes the monitor poll fast: start the watch once this one is older.
+  const restFromMs = authorizedHere + 2 * 60_000 + 5_000;
+  process.stdout.write(`waiting ${Math.round((restFromMs - Date.now()) / 1000)} s so the watch starts at rest (no recent authorization)\n`);
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, restFromMs - Date.now())));
   const watch = net.startCliIn(here, ['watch', nwid, '--policy', 'auto', '--json']);
   await watch.waitFor(/"type":"sweep"/, 30_000);
+  // Right after the next sweep: the farthest a join can be from the one after it.
+  const sweeps = () => (watch.output().stdout.match(/"type":"sweep"/g) ?? []).length;
+  const before = sweeps();
+  while (sweeps() === before) await new Promise((resolve) => setTimeout(resolve, 50));
   const events = () =>
     watch
       .output()
@@ -44,7 +56,7 @@ try {
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as WatchEvent);
 
-  for (const member of net.members as ZtNode[]) {
+  for (const [index, member] of (net.members as ZtNode[]).entries()) {
     const asked = Date.now();
     await net.api(member, 'POST', `/network/${nwid}`, {});
     let addressOnNode = 0;
@@ -59,7 +71,7 @@ try {
     const since = (event: WatchEvent | undefined) => (event ? ((event.at - asked) / 1000).toFixed(1) : '-');
     const ready = about('node-ready');
     if (ready) readyTimes.push(ready.at - asked);
-    rows.push([member.label, since(about('node-joined')), since(policy), ((addressOnNode - asked) / 1000).toFixed(1), since(about('node-addressed')), since(ready)]);
+    rows.push([`${member.label} (${index === 0 ? 'watch at rest' : 'watch polling fast'})`, since(about('node-joined')), since(policy), ((addressOnNode - asked) / 1000).toFixed(1), since(about('node-addressed')), since(ready)]);
     await redis.stop();
   }
   await watch.stop();
@@ -69,8 +81,10 @@ try {
 
 process.stdout.write(`watch --policy auto, default settings (interval 30 s, probe timeout 3 s); seconds after the node asked to join\n`);
 process.stdout.write(`${table(['node', 'detected', 'authorized', 'address (node)', 'address (watch)', 'ready (watch)'], rows)}\n`);
-const sorted = [...readyTimes].sort((a, b) => a - b);
-const median = sorted[Math.floor(sorted.length / 2)] ?? NaN;
-process.stdout.write(
-  `join → ready: median ${(median / 1000).toFixed(1)} s, worst ${((sorted.at(-1) ?? NaN) / 1000).toFixed(1)} s over ${sorted.length} joins; goal ≤ ${GOAL_MS / 1000} s, before this round ${BEFORE_MS / 1000} s ${median <= GOAL_MS && (sorted.at(-1) ?? Infinity) <= GOAL_MS ? '(met)' : '(NOT met)'}\n`,
-);
+const verdict = (ms: number) => (ms <= GOAL_MS ? 'met' : 'NOT met');
+const [rest, ...fast] = readyTimes;
+if (rest !== undefined) process.stdout.write(`join → ready, watch at rest (asked right after a sweep): ${(rest / 1000).toFixed(1)} s; goal ≤ ${GOAL_MS / 1000} s (${verdict(rest)}), before this round ${BEFORE_MS / 1000} s\n`);
+if (fast.length > 0) {
+  const worst = Math.max(...fast);
+  process.stdout.write(`join → ready, watch polling fast (a node authorized in the last 2 min): worst ${(worst / 1000).toFixed(1)} s over ${fast.length}; goal ≤ ${GOAL_MS / 1000} s (${verdict(worst)})\n`);
+}
