@@ -5,7 +5,7 @@ import { inspect } from 'node:util';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { serializeError } from '../../main/common/errors.ts';
 import { discoverLocalService, tokenCopyHint, zeroTierPaths, type DiscoveredService } from '../../main/core/zerotier/local-discovery.ts';
-import { createLocalService, type LocalService } from '../../main/core/zerotier/local-service.ts';
+import { createLocalService, joinUntilReady, type LocalService } from '../../main/core/zerotier/local-service.ts';
 import { closedPort, FAST, localOn, rejection, tempDir, testSimulator } from './helpers.ts';
 
 const NWID = 'd569b5a47421c8b7';
@@ -170,6 +170,22 @@ describe("this machine's service against the simulator", () => {
     expect(await service.listNetworks()).toEqual([]);
     await expect(service.leave(NWID)).rejects.toMatchObject({ code: 'E_ZT_NOT_JOINED' });
     await expect(service.getNetwork(NWID)).rejects.toThrow(`This machine has not joined network ${NWID}.`);
+  });
+
+  test('a join that can never work (NOT_FOUND) is left again when this call made it, kept when it was there before', async () => {
+    const sim = await testSimulator();
+    const service = serviceOn(await localOn(sim));
+    const unknown = 'd569b5a474abcdef';
+    const error = await rejection(joinUntilReady(service, unknown, { timeoutMs: 5000, intervalMs: 20 }));
+    expect(error).toMatchObject({ code: 'E_ZT_JOIN_NOT_FOUND' });
+    expect((error as Error).message).toContain('g8boot left it again');
+    expect(await service.listNetworks()).toEqual([]);
+
+    await service.join(unknown);
+    const kept = await rejection(joinUntilReady(service, unknown, { timeoutMs: 5000, intervalMs: 20 }));
+    expect((kept as Error).message).toContain('This machine was on it before and stays joined.');
+    expect(serializeError(kept).hint).toContain(`Leave it with \`g8boot zt leave ${unknown}\`.`);
+    expect((await service.listNetworks()).map((n) => n.id)).toEqual([unknown]);
   });
 
   test('wait until ready: requesting, waiting for authorization, then OK with the address', async () => {
