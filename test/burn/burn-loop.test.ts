@@ -8,6 +8,7 @@
  * after the password), and pkexec's "No authentication agent found" becomes a message saying what to do.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -208,6 +209,36 @@ describe.skipIf(!canRun)('g8boot burn on a loop device', () => {
     expect(error?.message).toMatch(/^Cancelled while writing, at offset \d+ of 12582912\.$/);
     expect(error?.hint).toMatch(/will not boot .* Write it again, or format it/);
   }, 30_000);
+
+  it('the writer re-checks what it is given, and (as on Windows) reports through its progress file and stops at its cancel file', async () => {
+    const target = loop(8 * MiB);
+    const image = join(dir, 'writer.img');
+    writeFileSync(image, Buffer.alloc(3 * MiB, 0x77));
+    const sha = createHash('sha256').update(readFileSync(image)).digest('hex');
+    // An image that is not the one the UI built: refused before anything is written.
+    let r = await runCli(['burn', '--writer', '--device', target.device, '--image', image, '--sha256', 'f'.repeat(64)]);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toMatchObject({ error: { code: 'E_IMAGE_CHANGED' } });
+    // A file is not a drive, whatever the UI says.
+    r = await runCli(['burn', '--writer', '--device', image, '--image', image, '--sha256', sha]);
+    expect(r.code).toBe(2);
+    expect(readFileSync(target.file).every((b) => b === 0)).toBe(true);
+    // The progress file gets every line; the result is last.
+    const progressFile = join(dir, 'writer.progress');
+    r = await runCli(['burn', '--writer', '--device', target.device, '--image', image, '--sha256', sha, '--progress-file', progressFile]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = readFileSync(progressFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.some((l) => 'progress' in l)).toBe(true);
+    expect(lines.at(-1)).toMatchObject({ result: { device: target.device, sha256: sha } });
+    // A cancel file beside it stops the writer before it writes.
+    const second = loop(8 * MiB);
+    const cancelled = join(dir, 'cancelled.progress');
+    writeFileSync(`${cancelled}.cancel`, '');
+    r = await runCli(['burn', '--writer', '--device', second.device, '--image', image, '--sha256', sha, '--progress-file', cancelled]);
+    expect(r.code).toBe(130);
+    expect(JSON.parse(readFileSync(cancelled, 'utf8').trim().split('\n').at(-1)!)).toMatchObject({ error: { code: 'E_BURN_CANCELLED', step: 'write', offset: 0 } });
+    expect(readFileSync(second.file).every((b) => b === 0)).toBe(true);
+  }, 60_000);
 
   describe('not root: the writer runs through pkexec', () => {
     const NOBODY = 65534;

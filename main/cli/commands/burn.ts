@@ -18,6 +18,7 @@ interface BurnOptions {
   toolchain?: string;
   writer?: boolean;
   sha256?: string;
+  progressFile?: string;
 }
 
 const STEP_WORDS = { prepare: 'Preparing', unmount: 'Unmounting', open: 'Opening', write: 'Writing', verify: 'Verifying', sync: 'Syncing', eject: 'Ejecting' } as const;
@@ -203,7 +204,15 @@ async function writeCommand(opts: BurnOptions): Promise<void> {
 
 /** The elevated writer: re-checks the drive itself, writes, verifies, ejects; JSON lines on stdout. */
 async function runWriter(opts: BurnOptions): Promise<void> {
-  const emit = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
+  const { appendFileSync, existsSync } = await import('node:fs');
+  // Windows' elevated writer has no pipe back to the UI: its lines go to the progress file too, and a file beside
+  // it cancels (the UI cannot reach an elevated process otherwise).
+  const emit = (value: unknown) => {
+    const line = `${JSON.stringify(value)}\n`;
+    process.stdout.write(line);
+    if (opts.progressFile) appendFileSync(opts.progressFile, line);
+  };
+  const cancelFile = opts.progressFile ? `${opts.progressFile}.cancel` : null;
   try {
     if (!opts.device || !opts.image || !opts.sha256) throw new InvalidInputError('E_USAGE', 'The writer needs --device, --image and --sha256.');
     const core = await import('../../core/burn/index.ts');
@@ -216,17 +225,23 @@ async function runWriter(opts: BurnOptions): Promise<void> {
         hint: 'Something changed the temporary image; try again.',
       });
     }
-    // The UI cancels by closing our stdin (it cannot signal a process running as root).
+    // The UI cancels by closing our stdin (it cannot signal a process running as root); on Windows, where the
+    // elevated writer has no stdin from the UI, by creating the cancel file.
     const controller = new AbortController();
-    process.stdin.on('end', () => controller.abort());
-    process.stdin.on('error', () => controller.abort());
-    process.stdin.resume();
+    if (!cancelFile) {
+      process.stdin.on('end', () => controller.abort());
+      process.stdin.on('error', () => controller.abort());
+      process.stdin.resume();
+    }
     const result = await core.burn({
       drive,
       image: { kind: 'file', path: opts.image },
       source,
       eject: opts.eject,
-      onProgress: (progress) => emit({ progress }),
+      onProgress: (progress) => {
+        if (cancelFile && existsSync(cancelFile)) controller.abort();
+        emit({ progress });
+      },
       signal: controller.signal,
       writer: { execPath: process.execPath, script: process.argv[1]! },
       elevate: 'never',

@@ -8,6 +8,7 @@
  * password), macOS `osascript … with administrator privileges`, Windows `Start-Process -Verb RunAs` (UAC).
  */
 import { spawn } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { G8bootError, MissingDependencyError } from '../../common/errors.ts';
 import type { BurnProgress, BurnResult, BurnStep } from '../../common/burn.ts';
 import { BurnError } from './burn-error.ts';
@@ -52,7 +53,7 @@ export function elevatedCommand(platform: NodeJS.Platform, program: WriterProgra
   if (platform === 'win32') {
     // UAC elevation cannot pipe the writer's output back: the writer appends its lines to a file the UI reads.
     const envSetup = Object.entries(program.env ?? {}).map(([k, v]) => `$env:${k}=${psQuote(v)}; `).join('');
-    const list = [program.script, ...writerArguments(request), '--progress-file', `${request.imagePath}.progress`].map(psQuote).join(',');
+    const list = [program.script, ...writerArguments(request), '--progress-file', progressFileOf(request)].map(psQuote).join(',');
     return {
       file: 'powershell.exe',
       args: ['-NoProfile', '-NonInteractive', '-Command', `${envSetup}Start-Process -FilePath ${psQuote(program.execPath)} -ArgumentList ${list} -Verb RunAs -Wait -WindowStyle Hidden`],
@@ -90,21 +91,31 @@ export interface ElevatedRun {
   signal?: AbortSignal | undefined;
 }
 
-/** Run the writer with privileges (Linux: through pkexec) and relay its progress; resolves with its result. */
+/** Where the Windows writer appends its lines, and the file whose appearance cancels it. */
+export const progressFileOf = (request: WriterRequest) => `${request.imagePath}.progress`;
+export const cancelFileOf = (progressFile: string) => `${progressFile}.cancel`;
+
+/**
+ * Run the writer with privileges (Linux: through pkexec) and relay its progress; resolves with its result.
+ * Its lines come on its stdout, or (Windows, where UAC cannot pipe them back) from its progress file, read as it grows.
+ */
 export function runElevatedWriter(run: ElevatedRun): Promise<BurnResult> {
   const { file, args } = elevatedCommand(run.platform, run.program, run.request);
+  const viaFile = run.platform === 'win32';
+  const progressFile = progressFileOf(run.request);
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
     let stderr = '';
     let buffered = '';
     let result: BurnResult | null = null;
     let failure: Error | null = null;
-    const onAbort = () => child.stdin.end();
+    const onAbort = () => {
+      child.stdin.end();
+      if (viaFile) writeFileSync(cancelFileOf(progressFile), '');
+    };
     run.signal?.addEventListener('abort', onAbort, { once: true });
-    child.stdin.on('error', () => {});
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-8192)));
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      buffered += d;
+    const take = (text: string) => {
+      buffered += text;
       let nl;
       while ((nl = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, nl).trim();
@@ -120,8 +131,25 @@ export function runElevatedWriter(run: ElevatedRun): Promise<BurnResult> {
         else if ('result' in message) result = message.result;
         else if ('error' in message) failure = errorFromWriter(message.error);
       }
+    };
+    let readUpTo = 0;
+    const readProgressFile = () => {
+      try {
+        const text = readFileSync(progressFile, 'utf8');
+        take(text.slice(readUpTo));
+        readUpTo = text.length;
+      } catch {
+        // not written yet
+      }
+    };
+    const poll = viaFile ? setInterval(readProgressFile, 250) : undefined;
+    child.stdin.on('error', () => {});
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-8192)));
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      if (!viaFile) take(d);
     });
     child.on('error', (error: NodeJS.ErrnoException) => {
+      clearInterval(poll);
       run.signal?.removeEventListener('abort', onAbort);
       reject(
         error.code === 'ENOENT'
@@ -133,6 +161,12 @@ export function runElevatedWriter(run: ElevatedRun): Promise<BurnResult> {
       );
     });
     child.on('close', (code) => {
+      clearInterval(poll);
+      if (viaFile) {
+        readProgressFile();
+        rmSync(progressFile, { force: true });
+        rmSync(cancelFileOf(progressFile), { force: true });
+      }
       run.signal?.removeEventListener('abort', onAbort);
       if (result && code === 0) return resolve(result);
       if (failure) return reject(failure);

@@ -248,6 +248,7 @@ export async function burnImage(options: BurnOptions): Promise<BurnResult> {
         hashed.set(range.start, Buffer.from(data));
       }
       const next = i + 1 < ranges.length ? fill(i + 1) : null;
+      next?.catch(() => {});
       const result = await pending;
       if (result.bytesWritten !== current.length) {
         throw new BurnError('write', `Writing failed at offset ${range.start + result.bytesWritten}: the drive took ${result.bytesWritten} of ${current.length} bytes (is it smaller than it claims?).`, {
@@ -309,12 +310,15 @@ async function verify(options: BurnOptions, report: Reporter, chunk: number, reg
   report.begin('verify', total);
   const { handle, direct } = await openDrive(writePath(drive, platform), constants.O_RDONLY, drive, 'verify', regular);
   try {
-    const deviceBuffers = [await alignedBuffer(handle, chunk, direct), await alignedBuffer(handle, chunk, direct)];
-    const expectedBuffers = [Buffer.allocUnsafeSlow(chunk), Buffer.allocUnsafeSlow(chunk)];
+    // Several reads in flight: the drive (or the loop device's worker) always has the next one queued.
+    const depth = 3;
+    const deviceBuffers: Buffer[] = [];
+    for (let i = 0; i < depth; i++) deviceBuffers.push(await alignedBuffer(handle, chunk, direct));
+    const expectedBuffers = Array.from({ length: depth }, () => Buffer.allocUnsafeSlow(chunk));
     const readAt = (pos: number, i: number) => {
       const length = Math.min(chunk, total - pos);
-      const buffer = deviceBuffers[i % 2]!.subarray(0, direct ? roundUp(length, ALIGN) : length);
-      const want = expectedBuffers[i % 2]!.subarray(0, length);
+      const buffer = deviceBuffers[i % depth]!.subarray(0, direct ? roundUp(length, ALIGN) : length);
+      const want = expectedBuffers[i % depth]!.subarray(0, length);
       const fromDrive = handle.read(buffer, 0, buffer.length, pos).then(
         (r) => buffer.subarray(0, Math.min(length, r.bytesRead)),
         (error: unknown) => {
@@ -327,12 +331,26 @@ async function verify(options: BurnOptions, report: Reporter, chunk: number, reg
       );
       return Promise.all([fromDrive, image.read(pos, want).then(() => want)]);
     };
-    let pending = readAt(0, 0);
-    for (let pos = 0, i = 0; pos < total; pos += chunk, i++) {
+    const chunks = Math.ceil(total / chunk);
+    const inFlight: ReturnType<typeof readAt>[] = [];
+    const queue = (i: number) => {
+      const read = readAt(i * chunk, i);
+      // Awaited in order below; a later read failing while an earlier one is awaited must not go unhandled.
+      read.catch(() => {});
+      inFlight.push(read);
+    };
+    for (let i = 0; i < Math.min(depth, chunks); i++) queue(i);
+    for (let i = 0; i < chunks; i++) {
+      const pos = i * chunk;
+      if (signal?.aborted) await Promise.allSettled(inFlight);
       throwIfCancelled(signal, 'verify', pos, total);
-      const [got, want] = await pending;
-      if (pos + chunk < total) pending = readAt(pos + chunk, i + 1);
+      const [got, want] = await inFlight.shift()!.catch(async (error: unknown) => {
+        await Promise.allSettled(inFlight);
+        throw error;
+      });
       if (got.length < want.length || !got.equals(want)) {
+        // Let the reads still in flight finish before their buffers are dropped.
+        await Promise.allSettled(inFlight);
         const at = pos + firstDifference(got, want);
         throw new BurnError('verify', got.length < want.length && firstDifference(got, want) === got.length
           ? `Verification failed at offset ${at}: the drive ends there (it is smaller than it claims).`
@@ -341,6 +359,8 @@ async function verify(options: BurnOptions, report: Reporter, chunk: number, reg
           hint: 'The stick is probably failing or counterfeit: it does not keep what was written. Try another stick.',
         });
       }
+      // This chunk's buffers are free again: queue the read that reuses them.
+      if (i + depth < chunks) queue(i + depth);
       report.update('verify', Math.min(pos + chunk, total), total);
     }
     report.update('verify', total, total, true);
