@@ -166,6 +166,13 @@ export interface NodeRecord {
   trustedCertificate?: TrustedCertificate | null | undefined;
 }
 
+/**
+ * Probes (so sockets) at once by default. Enough that a sweep's hanging nodes (each holds a socket until its
+ * deadline) all start at once and the answering ones still flow past them: 1,000 members of which 100 hang take
+ * one deadline, not several. Under macOS' default limit of 256 open files once Node has raised it.
+ */
+export const DEFAULT_PROBE_CONCURRENCY = 256;
+
 export type AuthorizationPolicy = 'manual' | 'auto' | 'auto-verify';
 
 /** What the monitor tells the world. `at` is ms since the epoch. */
@@ -191,6 +198,11 @@ export type MonitorEvent =
   /** The ZeroTier API failed: the last known state is kept and marked stale; polling backs off. */
   | { type: 'monitor-stale'; at: number; error: SerializedError; retryInMs: number }
   | { type: 'monitor-recovered'; at: number }
+  /**
+   * A sweep under way: `done` of `total` nodes have their result (the records are already updated). At most every
+   * 100 ms, for live tables; the `sweep` event ends it.
+   */
+  | { type: 'sweep-progress'; at: number; done: number; total: number }
   | { type: 'sweep'; at: number; nodes: number; durationMs: number };
 
 export type MonitorEventType = MonitorEvent['type'];

@@ -168,7 +168,8 @@ describe('g8boot watch <nwid> --json', () => {
     const sim = await testSimulator();
     const id = sim.addNode({ address: A.plain });
     const run = watch([NWID, '--json', '--policy', 'auto', '--interval', '5'], environment(sim));
-    await run.waitFor(() => run.events().some((e) => e.type === 'node-ready'), 15_000, 'node-ready');
+    // Node events stream out as each probe ends; the sweep's own line follows when all are in.
+    await run.waitFor(() => run.events().some((e) => e.type === 'node-ready') && run.events().at(-1)?.type === 'sweep', 15_000, 'node-ready, then the sweep');
     expect(run.events().map((e) => e.type)).toEqual(['node-joined', 'policy-action', 'node-authorized', 'sweep', 'node-addressed', 'node-ready', 'sweep']);
     expect(run.events().find((e) => e.type === 'policy-action')).toMatchObject({ action: 'authorize', nodeId: id });
     expect(run.stderr()).toContain(`authorized ${id}: policy auto`);

@@ -360,3 +360,40 @@ describe('schedule', () => {
     expect(h.monitor.nodes().find((n) => n.nodeId === other)?.vmHint).toBeNull();
   });
 });
+
+describe('sweeps stream their results', () => {
+  test('an answering node is ready at once; a hanging one is told when its deadline ends', async () => {
+    const silent = await startTcpPeer('127.77.2.40', hostile.silent);
+    onTestFinished(() => silent.close());
+    const redis = await redisAt('127.77.2.41');
+    const h = await harness({ probe: { connectTimeoutMs: 1500, timeoutMs: 1500 } });
+    const ready = h.sim.addNode({ authorized: true, address: redis.address });
+    const hanging = h.sim.addNode({ authorized: true, address: silent.address });
+    const at = new Map<string, number>();
+    const started = performance.now();
+    h.monitor.on((event) => {
+      if (event.type === 'node-ready') at.set(`ready ${event.node.nodeId}`, performance.now() - started);
+      if (event.type === 'sweep-progress') at.set(`progress ${event.done}/${event.total}`, performance.now() - started);
+      if (event.type === 'sweep') at.set('sweep', performance.now() - started);
+    });
+    await h.monitor.sweepNow();
+    expect(at.get(`ready ${ready}`)).toBeLessThan(700);
+    expect(at.get('sweep')).toBeGreaterThan(1400);
+    // While the hanging node waits, the list already holds the answering one, and the progress says so.
+    expect(at.get('progress 1/2')).toBeLessThan(700);
+    expect(h.monitor.nodes().find((n) => n.nodeId === hanging)).toMatchObject({ probe: { state: 'timeout' } });
+  });
+
+  test("this computer's own node is marked, and never probed", async () => {
+    const recording = await startTcpPeer('127.77.2.42', (socket) => socket.destroy());
+    onTestFinished(() => recording.close());
+    let connections = 0;
+    recording.server.on('connection', () => connections++);
+    const h = await harness();
+    const self = h.sim.addNode({ authorized: true, address: recording.address });
+    const monitor = h.restart({ thisComputer: () => self });
+    await monitor.sweepNow();
+    expect(monitor.nodes()[0]).toMatchObject({ nodeId: self, thisComputer: true, state: 'this-computer', probe: null });
+    expect(connections).toBe(0);
+  });
+});

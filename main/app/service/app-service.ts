@@ -104,6 +104,9 @@ const THIS_MACHINE_REFRESH_MS = 15_000;
 const MAX_NAME = 64;
 const MAX_COPY = 16 * 1024;
 
+/** The node list goes to the renderer at most this often while a sweep streams its results in. */
+const NODES_PUSH_EVERY_MS = 100;
+
 export function createAppService(deps: AppDeps): AppService {
   const log = deps.log ?? (() => {});
   const settings = openAppSettings(deps.settings, log);
@@ -116,17 +119,37 @@ export function createAppService(deps: AppDeps): AppService {
   let refreshTimer: NodeJS.Timeout | undefined;
   let disposed = false;
 
-  // Many monitor events arrive together (a sweep of 1,000 nodes): the node list and the state go out once.
+  // Many monitor events arrive together (a sweep of 1,000 nodes): the node list and the state go out once. A
+  // sweep's results stream in as its probes end, so the list goes out at most every NODES_PUSH_EVERY_MS too:
+  // the first answers at once, then batches, instead of 1,000 nodes sent again for every node.
   const pending = new Set<'nodes' | 'state'>();
   let flushScheduled = false;
-  const schedule = (what: 'nodes' | 'state') => {
+  let lastNodesPush = 0;
+  let nodesTimer: NodeJS.Timeout | undefined;
+  const pushNodes = () => {
+    nodesTimer = undefined;
+    if (disposed || !pending.delete('nodes')) return;
+    lastNodesPush = performance.now();
+    hub.emit('nodes', monitor?.nodes() ?? []);
+  };
+  /** `complete`: the list is whole again (a sweep ended): it goes out now rather than with the next batch. */
+  const schedule = (what: 'nodes' | 'state', complete = false) => {
     pending.add(what);
+    if (complete) {
+      clearTimeout(nodesTimer);
+      nodesTimer = undefined;
+      lastNodesPush = 0;
+    }
     if (flushScheduled) return;
     flushScheduled = true;
     setImmediate(() => {
       flushScheduled = false;
       if (disposed) return;
-      if (pending.delete('nodes')) hub.emit('nodes', monitor?.nodes() ?? []);
+      if (pending.has('nodes') && nodesTimer === undefined) {
+        const wait = lastNodesPush + NODES_PUSH_EVERY_MS - performance.now();
+        if (wait <= 0) pushNodes();
+        else nodesTimer = setTimeout(pushNodes, wait);
+      }
       if (pending.delete('state')) hub.emit('state', state());
     });
   };
@@ -254,7 +277,7 @@ export function createAppService(deps: AppDeps): AppService {
     });
     unsubscribeMonitor = started.on((event) => {
       hub.emit('monitor-event', event);
-      schedule('nodes');
+      schedule('nodes', event.type === 'sweep');
       if (event.type === 'sweep' || event.type === 'monitor-stale' || event.type === 'monitor-recovered') schedule('state');
     });
     monitor = started;
@@ -604,6 +627,7 @@ export function createAppService(deps: AppDeps): AppService {
     async dispose() {
       if (disposed) return;
       disposed = true;
+      clearTimeout(nodesTimer);
       await ready.catch(() => undefined);
       clearInterval(refreshTimer);
       void stopMonitor();

@@ -12,6 +12,7 @@ import { Option, type Command } from 'commander';
 import { G8bootError, InvalidInputError } from '../../common/errors.ts';
 import { isNodeState, NODE_STATES } from '../../common/node-states.ts';
 import {
+  DEFAULT_PROBE_CONCURRENCY,
   isCredentialState,
   PROBE_STATE_WORDS,
   PROBE_STATES,
@@ -67,7 +68,7 @@ function withProbeOptions(command: Command): Command {
   return command
     .option('--redis-port <port>', "core0's Redis port", '6379')
     .option('--timeout <seconds>', 'deadline of each probe (decimals allowed)', '3')
-    .option('--concurrency <n>', 'nodes probed at once (open sockets)', '64')
+    .option('--concurrency <n>', 'nodes probed at once (open sockets)', String(DEFAULT_PROBE_CONCURRENCY))
     .option('--redis-password-file <path>', "file holding core0's Redis password (its JWT); default: env G8BOOT_REDIS_PASSWORD. Sent only over TLS with the node's trusted certificate")
     .option('--allow-plaintext-password', 'also send the password to Redis over unencrypted connections (only on a network whose path you trust)')
     .addOption(new Option('--tls-fingerprint <sha256>').hideHelp());
@@ -281,6 +282,8 @@ function describeEvent(event: MonitorEvent): string {
       return `${time} ZeroTier API answers again`;
     case 'sweep':
       return `${time} sweep: ${event.nodes} nodes in ${event.durationMs} ms`;
+    case 'sweep-progress':
+      return `${time} sweep under way: ${event.done} of ${event.total} nodes checked`;
     case 'node-credential-problem': {
       const { node } = event;
       const state = node.probe?.state ?? 'auth-required';
@@ -331,12 +334,15 @@ export function registerNodeCommands(program: Command): void {
       const live = process.stdout.isTTY === true && !flags.json;
       monitor.on((event) => {
         if (event.type === 'monitor-stale') say(describeEvent(event));
-        if (event.type !== 'sweep') return;
+        // The live table also redraws while a sweep runs: answering nodes show at once, hanging ones at their deadline.
+        const progress = event.type === 'sweep-progress' && live;
+        if (event.type !== 'sweep' && !progress) return;
         const nodes = monitor.nodes();
         if (flags.json) return printJsonLine(nodes.map(nodeSummary));
         // Home and clear, then the table: a live view that keeps no state about what is on the screen.
         if (live) process.stdout.write('\x1b[H\x1b[2J');
         printNodes(nodes);
+        if (event.type === 'sweep-progress') return say(`${new Date(event.at).toLocaleTimeString()}: checking… ${event.done} of ${event.total} nodes so far. Ctrl+C to stop.`);
         credentialAdvice(nodes, monitor.status().networkId);
         const off = here.offNetwork();
         if (off) say(`g8boot: ${off}`);
@@ -365,6 +371,8 @@ export function registerNodeCommands(program: Command): void {
     await withMonitor(networkArg, flags, { deep: flags.deep, intervalMs, policy, verifyWithinMs }, async (monitor, here) => {
       let saidOff: string | null = null;
       monitor.on((event) => {
+        // What changed, one line each; a sweep's progress is for live tables, not for this log.
+        if (event.type === 'sweep-progress') return;
         if (flags.json) printJsonLine(event);
         else print(describeEvent(event));
         // Whether this computer can reach the nodes, said when it changes (not on every sweep).

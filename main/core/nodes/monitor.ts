@@ -44,6 +44,8 @@ export const DEFAULT_TIMING: MonitorTiming = {
   maxBackoffMs: 5 * 60_000,
 };
 export const DEFAULT_INTERVAL_MS = 30_000;
+/** How often a sweep under way reports its progress (`sweep-progress`): live tables redraw with what came in. */
+const PROGRESS_EVERY_MS = 100;
 /** After a node is authorized its address usually arrives within 15-20 s, sometimes over a minute. */
 const WATCH_AFTER_AUTHORIZE_MS = 2 * 60_000;
 
@@ -252,50 +254,66 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
     // This computer's own node is no G8OS node: it is not probed (its Redis, if any, is not core0's).
     const probed = members.flatMap((member, index) => (member.nodeId === self ? [] : [index]));
     // A node that timed out last time will likely hold its socket for the whole deadline again: start it first.
-    const lastTimedOut = (j: number) => (inventory.get(members[probed[j] ?? -1]?.nodeId ?? '')?.probe?.state === 'timeout' ? 1 : 0);
+    const lastTimedOut = (nodeId: string) => (inventory.get(nodeId)?.probe?.state === 'timeout' ? 1 : 0);
     const credentials = await readCredentials();
     // Each node is checked against the certificate trusted for it (none yet: the first one seen is kept).
     const targets = probed.map((index) => {
       const member = members[index]!;
       return { ...member, trustedCertificate: inventory.get(member.nodeId)?.trustedCertificate?.sha256 ?? null };
     });
-    const results = await probeAll(targets, {
+    const events: MonitorEvent[] = [];
+    const present = new Set<string>(members.map((m) => m.nodeId));
+    let done = 0;
+    let lastProgress = 0;
+    let progressTimer: NodeJS.Timeout | undefined;
+    // Each node's record, and its events, as soon as its probe ends: answering nodes show at once, a node that
+    // hangs when its deadline ends. The sweep's own end (saving, the policy, `sweep`) waits for all of them.
+    const settle = (member: Member, probe: ProbeResult | null) => {
+      const prev = inventory.get(member.nodeId);
+      // Listed now and not by the last sweep: it appeared between the two (what "asked recently" falls back on
+      // when the controller's last-seen time is 0).
+      const appeared = !prev && listedBefore;
+      const record = nextRecord(prev, member, probe, at, { vmHint: hints.get(member.nodeId) ?? null, appeared, thisComputer: self === null ? undefined : member.nodeId === self });
+      inventory.put(record);
+      const changes = transitions(prev, record, at);
+      events.push(...changes);
+      // Authorized by anyone (a person elsewhere, the CLI, Central's site): its address and Redis come next.
+      if (justAuthorized(prev, member, at)) expectNode(WATCH_AFTER_AUTHORIZE_MS);
+      // On its way up (address new, Redis not answering yet; or not checked yet): look again soon.
+      if (record.state === 'starting' || record.state === 'new') expectNode(STARTING_WINDOW_MS);
+      emit(changes);
+      done++;
+      // At most every PROGRESS_EVERY_MS, and never left behind: results that arrive within the pause are told
+      // when it ends (the last one is told by `sweep`).
+      if (done < members.length) progressTimer ??= setTimeout(progress, Math.max(0, lastProgress + PROGRESS_EVERY_MS - performance.now()));
+    };
+    const progress = () => {
+      progressTimer = undefined;
+      lastProgress = performance.now();
+      if (done < members.length) emit([{ type: 'sweep-progress', at, done, total: members.length }]);
+    };
+    for (const member of members) if (member.nodeId === self) settle(member, null);
+    await probeAll(targets, {
       ...options.probe,
       password: credentials.password,
       allowPlaintextPassword: credentials.allowPlaintextPassword === true,
       deep,
       port,
       now,
-      priority: lastTimedOut,
-    });
-    const probes: (ProbeResult | null)[] = members.map(() => null);
-    results.forEach((result, j) => (probes[probed[j]!] = result));
-    const events: MonitorEvent[] = [];
-    const present = new Set<string>();
-    members.forEach((member, i) => {
-      present.add(member.nodeId);
-      const prev = inventory.get(member.nodeId);
-      // Listed now and not by the last sweep: it appeared between the two (what "asked recently" falls back on
-      // when the controller's last-seen time is 0).
-      const appeared = !prev && listedBefore;
-      const thisComputer = self === null ? undefined : member.nodeId === self;
-      const record = nextRecord(prev, member, probes[i] ?? null, at, { vmHint: hints.get(member.nodeId) ?? null, appeared, thisComputer });
-      inventory.put(record);
-      events.push(...transitions(prev, record, at));
-      // Authorized by anyone (a person elsewhere, the CLI, Central's site): its address and Redis come next.
-      if (justAuthorized(prev, member, at)) expectNode(WATCH_AFTER_AUTHORIZE_MS);
-      // On its way up (address new, Redis not answering yet; or not checked yet): look again soon.
-      if (record.state === 'starting' || record.state === 'new') expectNode(STARTING_WINDOW_MS);
-    });
+      priority: (index) => lastTimedOut(targets[index]?.nodeId ?? ''),
+      onResult: (index, result) => settle(members[probed[index]!]!, result),
+    }).finally(() => clearTimeout(progressTimer));
     // Deleted from the network: gone, and no longer a node of it.
+    const gone: MonitorEvent[] = [];
     for (const record of inventory.list()) {
       if (present.has(record.nodeId)) continue;
       inventory.remove(record.nodeId);
-      if (record.state !== 'lost') events.push({ type: 'node-lost', at, node: { ...record, online: false, state: 'lost' } });
+      if (record.state !== 'lost') gone.push({ type: 'node-lost', at, node: { ...record, online: false, state: 'lost' } });
     }
     inventory.save();
     lastSweepAt = at;
-    emit(events);
+    events.push(...gone);
+    emit(gone);
     const { decisions, notes } = engine.decide(events, (nodeId) => inventory.get(nodeId), now());
     for (const note of notes) log(note);
     for (const decision of decisions) await act(decision);

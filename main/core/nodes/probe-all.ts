@@ -3,13 +3,13 @@
  * thousand nodes take about as long as the slowest few rather than the sum of their deadlines.
  */
 import pLimit from 'p-limit';
-import type { ProbeResult } from '../../common/nodes.ts';
+import { DEFAULT_PROBE_CONCURRENCY, type ProbeResult } from '../../common/nodes.ts';
 import { membershipFinding, probeNode, type ProbeOptions, type ProbeTarget } from './probe.ts';
 
-export const DEFAULT_CONCURRENCY = 64;
+export const DEFAULT_CONCURRENCY = DEFAULT_PROBE_CONCURRENCY;
 
 export interface ProbeAllOptions extends ProbeOptions {
-  /** Probes (so sockets) at once. Default 64. */
+  /** Probes (so sockets) at once. Default 256 (DEFAULT_PROBE_CONCURRENCY). */
   concurrency?: number | undefined;
   /**
    * Higher goes first (default: the order given). A node expected to use its whole deadline is best started

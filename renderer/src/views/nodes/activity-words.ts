@@ -30,6 +30,7 @@ export function activityWords(event: MonitorEvent): string | null {
     case 'monitor-recovered':
       return 'ZeroTier answers again';
     case 'sweep':
+    case 'sweep-progress':
       return null;
   }
 }
