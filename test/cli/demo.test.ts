@@ -123,6 +123,10 @@ describe.skipIf(!canUseNamespaces)('g8boot demo in a namespace with only loopbac
       return JSON.parse(run.stdout) as { nodeId: string; state: string; probe: string | null; ip: string | null; authorized: boolean }[];
     };
     const first = await nodes();
+    // This computer is on the demo network (as after `zt join` and its authorization), marked and not probed.
+    const sweep = await g8boot(['nodes', nwid, '--timeout', '1'], env);
+    expect(sweep.stderr).not.toContain('is not on network');
+    expect(sweep.stdout).toMatch(/^d569b5a474 +this computer +this-computer +- .* 127\.86\.0\.2 /m);
     expect(first.filter((n) => n.probe === 'ready').length).toBeGreaterThanOrEqual(2);
     expect(first.filter((n) => n.probe === 'auth-required')).toHaveLength(1);
     expect(first.some((n) => !n.authorized)).toBe(true);

@@ -74,7 +74,7 @@ export function registerDemoCommand(program: Command): void {
       const redisPort = flags.redisPort === undefined ? { preferred: 6379 } : parseIntInRange(flags.redisPort, '--redis-port', 1, 65535);
       const joinEverySeconds = parseIntInRange(flags.joinEvery, '--join-every', 1, 3600);
       const { startDemo, describeDemoEvent, DEMO_REDIS_PASSWORD } = await import('../../core/zerotier/simulator/demo.ts');
-      const demo = await startDemo({ host: listen?.host, port: listen?.port, redisPort, joinEveryMs: joinEverySeconds * 1000 });
+      const demo = await startDemo({ host: listen?.host, port: listen?.port, redisPort, joinEveryMs: joinEverySeconds * 1000, thisComputerJoined: true });
       // The demo's inventory and settings stay with the demo, away from the person's own.
       const env = { ...demo.env, G8BOOT_HOME: join(demo.home, 'g8boot') };
       const nwid = demo.networkId;
@@ -87,6 +87,7 @@ export function registerDemoCommand(program: Command): void {
           [
             `g8boot demo: an offline ZeroTier network on this machine, ${nwid} ("g8boot-demo").`,
             'Its nodes have loopback addresses (127.86.0.x) with a stand-in for core0 on each: nothing leaves this machine.',
+            'This computer is a member too (127.86.0.2), as after `g8boot zt join` and its authorization.',
             demo.core0Answers
               ? ''
               : `This system does not let the demo listen on 127.86.0.x, so its nodes will show as refused (on macOS: sudo ifconfig lo0 alias 127.86.0.10 up, and so on).`,

@@ -22,6 +22,7 @@ export const DEMO_SUBNET = '127.86.0.0/24';
 /** What the demo node whose core0 wants a password accepts (printed in the demo's hint: it protects nothing). */
 export const DEMO_REDIS_PASSWORD = 'g8boot-demo';
 const FIRST_ADDRESS = '127.86.0.10';
+const THIS_COMPUTER_ADDRESS = '127.86.0.2';
 const LAST_ADDRESS = '127.86.0.250';
 
 /** How a demo node's core0 behaves once it has its address. `booting` answers like core0 after `bootMs`. */
@@ -53,6 +54,11 @@ export interface DemoOptions {
    * flag). Default { preferred: 6379 }.
    */
   redisPort?: number | { preferred: number } | undefined;
+  /**
+   * This computer (the simulated local ZeroTier node) is on the demo network already, authorized, at 127.86.0.2:
+   * the CLI's demo starts as a network one has set up. Default false (the app's demo lets the person join it).
+   */
+  thisComputerJoined?: boolean | undefined;
   /** Where to write the ZeroTier home (authtoken.secret, zerotier-one.port); default a new temp directory. */
   homeDir?: string | undefined;
   /** Anything else for the simulator (delays, version...). */
@@ -155,6 +161,13 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   try {
     home = options.homeDir ?? (await mkdtemp(join(tmpdir(), 'g8boot-demo-')));
     await simulator.writeZeroTierHome(home);
+    if (options.thisComputerJoined) {
+      const local = simulator.population.node(simulator.localNodeId);
+      if (local) local.wantedAddress = THIS_COMPUTER_ADDRESS;
+      simulator.population.localJoin(networkId);
+      // Joined a while ago: its address is there from the start.
+      simulator.population.updateMember(networkId, simulator.localNodeId, { authorized: true, name: 'this computer' }).configDueAt = simulator.population.now();
+    }
     const wanted = options.redisPort ?? { preferred: 6379 };
     const picked = typeof wanted === 'number' ? wanted : await pickStandInPort(FIRST_ADDRESS, wanted.preferred);
     const redisPort = picked ?? (typeof wanted === 'number' ? wanted : wanted.preferred);
