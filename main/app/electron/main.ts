@@ -5,6 +5,7 @@
 import { app, BrowserWindow, clipboard, dialog, ipcMain, protocol, safeStorage, session, shell } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { terminalSafeLines } from '../../common/terminal-text.ts';
 import { g8bootDirs } from '../../core/paths.ts';
 import { findToolchainDir } from '../../core/boot/toolchain/locate.ts';
 import { serveAppRequest } from '../desktop/app-protocol.ts';
@@ -24,7 +25,8 @@ import { createDashboard, hardenWebContents } from './window.ts';
 /** Must equal appId in electron-builder.yml: Windows ties notifications and the taskbar to it. */
 const APP_USER_MODEL_ID = 'org.g8os.g8boot';
 const here = dirname(fileURLToPath(import.meta.url));
-const log = (line: string) => process.stdout.write(`g8boot: ${line}\n`);
+// Log lines can carry text from the network (node names, API messages): escaped, since stdout may be a terminal.
+const log = (line: string) => process.stdout.write(`g8boot: ${terminalSafeLines(line)}\n`);
 
 // Before `ready`: app:// is a standard, secure origin (CSP 'self', fetch of its own files work).
 protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
