@@ -1,5 +1,6 @@
 /** Small HTTP pieces shared by the boot service's routes: ranges, conditional requests, safe headers. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import parseRange from 'range-parser';
 
 export type ByteRange = { start: number; end: number } | 'unsatisfiable' | null;
@@ -48,4 +49,52 @@ export function sendText(res: ServerResponse, status: number, body: string, head
 /** Content-Disposition with a file name we generated (safe characters only). */
 export function attachment(filename: string): string {
   return `attachment; filename="${filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`;
+}
+
+/** Bytes one response may hand to its socket before letting the event loop serve other connections. */
+export const BYTES_PER_TURN = 64 * 1024;
+
+/**
+ * A body from memory (an image's layout) that takes turns with every other connection. On loopback and fast
+ * LANs a socket write completes at once, so a stream of in-memory chunks would pour a whole 2 MiB image into
+ * the kernel in one go, each of 200 downloads in turn: one turn of the event loop then took seconds, and new
+ * connections (a machine asking for its boot script) waited up to 10 s. Here each response writes at most
+ * BYTES_PER_TURN, then yields (setImmediate) until the loop has polled for other connections' events.
+ */
+export function turnTakingStream(chunks: Iterable<Uint8Array>): Readable {
+  const source = chunks[Symbol.iterator]();
+  let pending: Uint8Array | undefined;
+  // Bytes left in this turn of the event loop (reset only after yielding: read() is called again and again within
+  // one turn while the socket accepts everything).
+  let budget = BYTES_PER_TURN;
+  let yielding = false;
+  return new Readable({
+    highWaterMark: BYTES_PER_TURN,
+    read() {
+      if (yielding) return;
+      for (;;) {
+        if (budget <= 0) {
+          yielding = true;
+          setImmediate(() => {
+            yielding = false;
+            budget = BYTES_PER_TURN;
+            this._read(BYTES_PER_TURN);
+          });
+          return;
+        }
+        if (pending === undefined) {
+          const next = source.next();
+          if (next.done) {
+            this.push(null);
+            return;
+          }
+          pending = next.value;
+        }
+        const piece = pending.length > budget ? pending.subarray(0, budget) : pending;
+        pending = piece === pending ? undefined : pending.subarray(piece.length);
+        budget -= piece.length;
+        if (!this.push(piece)) return;
+      }
+    },
+  });
 }

@@ -27,8 +27,8 @@ import { serviceImageTargets, thisComputerUrl } from '../boot-targets.ts';
 import { bootMediaSpec, GENERATOR, imageFileName, planBootMedia, stage1For } from '../boot-media.ts';
 import { toolchainDigest, type BootFiles } from '../image.ts';
 import { CONSOLE_SPEC, renderErrorScript, renderStage2, withRequestedConsole } from '../ipxe-script.ts';
-import { layoutStream, type Layout } from '../layout.ts';
-import { BASE_HEADERS, attachment, notModified, requestedRange, sendText } from './http-util.ts';
+import { layoutChunks, type Layout } from '../layout.ts';
+import { BASE_HEADERS, attachment, notModified, requestedRange, sendText, turnTakingStream } from './http-util.ts';
 import { INDEX_CSP, renderIndexPage } from './index-page.ts';
 import { defaultKernel, resolveKernelFile } from './kernels.ts';
 import { DEFAULT_LIMITS, defaultMaxConnections, guardConnections, type ConnectionLimits } from './connection-guard.ts';
@@ -277,7 +277,7 @@ export async function startBootService(options: BootServiceOptions): Promise<Boo
       'content-disposition': attachment(filename),
       'content-type': filename.endsWith('.iso') ? 'application/x-iso9660-image' : 'application/octet-stream',
     };
-    sendBytes(req, res, layout.size, etag, headers, head, (start, end) => layoutStream(layout, start, end));
+    sendBytes(req, res, layout.size, etag, headers, head, (start, end) => turnTakingStream(layoutChunks(layout, start, end)));
   };
 
   const serveKernel = async (req: IncomingMessage, res: ServerResponse, segments: string[], head: boolean) => {
@@ -432,7 +432,9 @@ export async function startBootService(options: BootServiceOptions): Promise<Boo
       );
     };
     server.once('error', onError);
-    server.listen(options.port, options.host, () => {
+    // A deep accept queue: under a flood of new connections a full one drops SYNs, and the client's retransmits
+    // (1, 3, 7, 15 s) are what a booting machine would then wait. The kernel caps it (net.core.somaxconn).
+    server.listen({ port: options.port, host: options.host, backlog: 4096 }, () => {
       server.off('error', onError);
       resolve();
     });
