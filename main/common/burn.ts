@@ -104,9 +104,20 @@ export interface BurnStatusView {
   error: { code: string; message: string; hint?: string | undefined; step?: BurnStep | undefined; offset?: number | null | undefined } | null;
 }
 
+/** Each step in words, as every face shows it. */
+export const BURN_STEP_WORDS: Record<BurnStep, string> = {
+  prepare: 'Preparing',
+  unmount: 'Unmounting',
+  open: 'Opening',
+  write: 'Writing',
+  verify: 'Verifying',
+  sync: 'Syncing',
+  eject: 'Ejecting',
+};
+
 /** "Writing 42 % · 18.3 MiB/s · 12 s left" */
 export function burnProgressText(progress: BurnProgress): string {
-  const words = { prepare: 'Preparing', unmount: 'Unmounting', open: 'Opening', write: 'Writing', verify: 'Verifying', sync: 'Syncing', eject: 'Ejecting' }[progress.step];
+  const words = BURN_STEP_WORDS[progress.step];
   if (!progress.total) return `${words}…`;
   const parts = [`${words} ${Math.floor((100 * progress.done) / progress.total)} %`];
   if (progress.bytesPerSecond > 0) parts.push(`${(progress.bytesPerSecond / 1048576).toFixed(1)} MiB/s`);

@@ -13,6 +13,7 @@ import type { MonitorEvent } from '../../main/common/nodes.ts';
 import { NO_TRAY_ON_GNOME, trayProblem } from '../../main/app/desktop/tray-support.ts';
 import { notificationActionsWork } from '../../main/app/desktop/notification-actions.ts';
 import type { NotificationCommand, NotificationModel } from '../../main/app/notifications/notifier.ts';
+import type { BurnStatusView } from '../../main/common/burn.ts';
 import { createAppService, type AppService } from '../../main/app/service/app-service.ts';
 import { runShell, type ShellDeps } from '../../main/app/shell.ts';
 import type { TrayCommand } from '../../main/app/tray/tray-model.ts';
@@ -66,6 +67,7 @@ interface Harness {
   notificationRun: (command: NotificationCommand) => void;
   /** Sends a monitor event as the service would. */
   emitMonitorEvent: (event: MonitorEvent) => void;
+  emitBurnStatus: (status: BurnStatusView) => void;
   started: Promise<unknown>;
 }
 
@@ -89,6 +91,7 @@ async function harness(options: {
   const shows: Harness['shows'] = [];
   const notifications: NotificationModel[] = [];
   const monitorListeners: ((event: MonitorEvent) => void)[] = [];
+  const burnListeners: ((status: BurnStatusView) => void)[] = [];
   let closeHides: () => boolean = () => true;
   let trayRun: (command: TrayCommand) => void = () => undefined;
   let notificationRun: (command: NotificationCommand) => void = () => undefined;
@@ -100,6 +103,7 @@ async function harness(options: {
     ...real,
     on: ((event: string, listener: (payload: never) => void) => {
       if (event === 'monitor-event') monitorListeners.push(listener as (event: MonitorEvent) => void);
+      if (event === 'burn-progress') burnListeners.push(listener as (status: BurnStatusView) => void);
       return real.on(event as 'state', listener as never);
     }) as AppService['on'],
     api: {
@@ -148,6 +152,7 @@ async function harness(options: {
     notifications,
     notificationRun: (command) => notificationRun(command),
     emitMonitorEvent: (event) => monitorListeners.forEach((listener) => listener(event)),
+    emitBurnStatus: (status) => burnListeners.forEach((listener) => listener(status)),
     started,
   } as Harness;
 }
@@ -267,6 +272,29 @@ describe('the tray menu and notifications', () => {
       { view: 'boot', nodeId: undefined },
       { view: 'nodes', nodeId: 'aaaaaaaaaa' },
     ]);
+  });
+
+  it('a USB stick written and verified raises a notification (progress alone does not)', async () => {
+    const h = await harness();
+    h.app.becomeReady();
+    await h.started;
+    const status: BurnStatusView = {
+      device: '/dev/sdb',
+      description: 'SanDisk Ultra',
+      sizeBytes: 32015679488,
+      state: 'running',
+      progress: { step: 'write', done: 1, total: 2, bytesPerSecond: 1, etaSeconds: 1 },
+      result: null,
+      error: null,
+    };
+    h.emitBurnStatus(status);
+    expect(h.notifications).toEqual([]);
+    h.emitBurnStatus({
+      ...status,
+      state: 'verified',
+      result: { device: '/dev/sdb', description: 'SanDisk Ultra', bytes: 2, sha256: 'a'.repeat(64), writeSeconds: 1, verifySeconds: 1, ejected: true, ejectProblem: null, notes: [] },
+    });
+    expect(h.notifications).toMatchObject([{ title: 'USB stick written and verified', body: 'SanDisk Ultra, 32.0 GB (/dev/sdb). It is ejected: unplug it and boot a machine from it.', click: { type: 'navigate', view: 'boot' } }]);
   });
 
   it('reads the saved notification setting before the first notification: off means none, even for early events', async () => {

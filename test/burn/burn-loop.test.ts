@@ -9,11 +9,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.ts';
+import { BIN, runCli } from '../helpers/cli.ts';
 import { createLoopDevice, loopDevicesAvailable, type LoopDevice } from '../helpers/loop-device.ts';
 import { qemuAvailable, startQemu, type Firmware } from '../helpers/qemu.ts';
 import { startRecordingServer, type RecordingServer } from '../helpers/recording-server.ts';
@@ -94,6 +94,31 @@ describe.skipIf(!canRun)('g8boot burn on a loop device', () => {
       server.requests.splice(server.requests.indexOf(request), 1);
     }, BOOT_TIMEOUT_MS + 30_000);
   });
+
+  it.skipIf(!existsSync('/usr/bin/script'))('at a terminal: asks, naming the drive and its size; "n" writes nothing, "y" writes with progress', async () => {
+    const target = loop(24 * MiB);
+    const image = join(dir, 'tty.img');
+    writeFileSync(image, Buffer.alloc(9 * MiB, 0x42));
+    // `script` gives the CLI a terminal (a pty) and types the answer a second after it starts.
+    const atTerminal = (answer: string) =>
+      execFileSync('sh', ['-c', `(sleep 2; echo ${answer}) | script -qec "${process.execPath} ${BIN} burn --image ${image} --device ${target.device}; echo exit=\\$?" /dev/null`], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        // Progress is drawn on terminals outside CI.
+        env: { ...process.env, CI: '' },
+      });
+    const no = atTerminal('n');
+    expect(no).toContain(`This writes ${image} (9.4 MB) to`);
+    expect(no).toContain(`Loop device, 25.2 MB (${target.device})`);
+    expect(no).toMatch(/Everything on it will be erased\. Write it\? \[y\/N\]/);
+    expect(no).toMatch(/Nothing was written\.\s+exit=2/);
+    expect(readFileSync(target.file).every((b) => b === 0)).toBe(true);
+    const yes = atTerminal('y');
+    expect(yes).toMatch(/Writing \d+ %/);
+    expect(yes).toMatch(/Verifying \d+ %/);
+    expect(yes).toMatch(/Wrote and verified Loop device, 25\.2 MB[\s\S]*exit=0/);
+    expect(readFileSync(target.file).subarray(0, 9 * MiB).every((b) => b === 0x42)).toBe(true);
+  }, 90_000);
 
   it('unmounts a mounted volume on the drive before writing', async () => {
     const mounted = loop(16 * MiB);

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { InvalidInputError, serializeError, G8bootError, ExitCode } from '../../common/errors.ts';
-import { driveLabel, formatDriveSize, type BurnProgress, type BurnResult, type DriveView } from '../../common/burn.ts';
+import { BURN_STEP_WORDS, burnProgressText, driveLabel, formatDriveSize, type BurnProgress, type BurnResult, type DriveView } from '../../common/burn.ts';
 import { printJson, printTable, say } from '../output.ts';
 
 interface BurnOptions {
@@ -21,7 +21,6 @@ interface BurnOptions {
   progressFile?: string;
 }
 
-const STEP_WORDS = { prepare: 'Preparing', unmount: 'Unmounting', open: 'Opening', write: 'Writing', verify: 'Verifying', sync: 'Syncing', eject: 'Ejecting' } as const;
 
 /** `g8boot burn`: list sticks, or write a boot image to one and verify it. */
 export function registerBurnCommands(program: Command): void {
@@ -131,16 +130,12 @@ function progressPrinter(json: boolean | undefined): (p: BurnProgress) => void {
   let lastStep = '';
   return (p) => {
     if (!tty) {
-      if (p.step !== lastStep && !json) say(`${STEP_WORDS[p.step]}…`);
+      if (p.step !== lastStep && !json) say(`${BURN_STEP_WORDS[p.step]}…`);
       lastStep = p.step;
       return;
     }
-    const pct = p.total ? `${Math.floor((p.done / p.total) * 100)}%`.padStart(4) : '';
-    const amount = p.total ? ` ${(p.done / 1048576).toFixed(1)} of ${(p.total / 1048576).toFixed(1)} MiB` : '';
-    const speed = p.bytesPerSecond ? `  ${(p.bytesPerSecond / 1048576).toFixed(1)} MiB/s` : '';
-    const eta = p.etaSeconds !== null && p.total && p.done < p.total ? `  ETA ${Math.ceil(p.etaSeconds)} s` : '';
-    process.stderr.write(`\r\x1b[2K${STEP_WORDS[p.step]} ${pct}${amount}${speed}${eta}`);
-    if (p.step !== lastStep && lastStep) process.stderr.write('');
+    const amount = p.total ? ` (${(p.done / 1048576).toFixed(1)} of ${(p.total / 1048576).toFixed(1)} MiB)` : '';
+    process.stderr.write(`\r\x1b[2K${burnProgressText(p)}${amount}`);
     lastStep = p.step;
   };
 }
@@ -197,7 +192,8 @@ async function writeCommand(opts: BurnOptions): Promise<void> {
     printJson({ ...result, verified: true });
     return;
   }
-  say(`Wrote and verified ${driveLabel(drive)}: ${(result.bytes / 1048576).toFixed(1)} MiB in ${result.writeSeconds.toFixed(1)} s, read back in ${result.verifySeconds.toFixed(1)} s (SHA-256 ${result.sha256}).`);
+  const secs = (s: number) => `${s.toFixed(s < 10 ? 2 : 1)} s`;
+  say(`Wrote and verified ${driveLabel(drive)}: ${(result.bytes / 1048576).toFixed(1)} MiB in ${secs(result.writeSeconds)}, read back in ${secs(result.verifySeconds)} (SHA-256 ${result.sha256}).`);
   say(result.ejected ? 'It is ejected: unplug it and boot a machine from it.' : result.ejectProblem ? `Note: ${result.ejectProblem}.` : 'Boot a machine from it.');
   for (const note of result.notes) say(note);
 }
