@@ -101,8 +101,10 @@ describe.skipIf('skip' in availability)('real zerotier-one: this computer runs t
     for (const node of [here, m2, m3]) addresses.set(node.id, await net.waitForAddress(node, nwid));
 
     const after = await net.runCliIn(here, ['zt', 'members', nwid, '--json']);
-    const listed = JSON.parse(after.stdout) as { nodeId: string; authorized: boolean; ipAssignments: string[] }[];
+    const listed = JSON.parse(after.stdout) as { nodeId: string; authorized: boolean; ipAssignments: string[]; state: string }[];
     expect(listed.find((m) => m.nodeId === m1.id)).toMatchObject({ authorized: true, ipAssignments: [addresses.get(m1.id)] });
+    // This computer's own node, named as `nodes` names it (not a G8OS node "new" on the network).
+    expect(listed.find((m) => m.nodeId === here.id)).toMatchObject({ authorized: true, state: 'this-computer' });
   }, 60_000);
 
   it('nodes: a member with Redis is ready, one without is refused, one gone silent times out; this computer is itself', async () => {

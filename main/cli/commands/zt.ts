@@ -237,13 +237,15 @@ export function registerZerotierCommands(program: Command): void {
     zt.command('members').description("a network's members, unauthorized ones included").argument('<nwid>', 'network id (16 hex digits)'),
   ).action(async (networkArg: string, options: ControllerOptions) => {
     const nwid = parseNetworkId(networkArg);
-    const { memberNodeState } = await import('../../core/nodes/records.ts');
+    const [{ memberNodeState }, { readThisComputer }] = await Promise.all([import('../../core/nodes/records.ts'), import('../../core/zerotier/index.ts')]);
     await withController(options, async (controller) => {
-      const members = await controller.listMembers(nwid);
+      // This computer's own node (from its local ZeroTier One, if any) is named as such, as `nodes` does.
+      const [members, here] = await Promise.all([controller.listMembers(nwid), readThisComputer({ ztHome: options.ztHome }, null)]);
       // The same words as `nodes` and the app: what the controller says, with g8boot's last probe of each node.
       const known = await knownRecords(nwid);
       const now = Date.now();
-      const withStates = members.map((m) => ({ ...m, state: memberNodeState(m, now, known.get(m.nodeId)) }));
+      const thisComputer = (nodeId: string) => (here.address === null ? undefined : nodeId === here.address);
+      const withStates = members.map((m) => ({ ...m, state: memberNodeState(m, now, known.get(m.nodeId), { thisComputer: thisComputer(m.nodeId) }) }));
       if (options.json) return printJson(withStates);
       if (members.length === 0) return say(`Network ${nwid} has no members yet.`);
       printMembers(withStates);

@@ -69,9 +69,9 @@ export function nextRecord(prev: NodeRecord | undefined, member: Member, probe: 
  * adds (its last probe, if the address is the same; when it appeared): how `zt members`, `authorize` and
  * `--all-waiting` name members with the words `nodes` and the app use, without probing.
  */
-export function memberNodeState(member: Member, now: number, known?: NodeRecord): NodeState {
+export function memberNodeState(member: Member, now: number, known?: NodeRecord, context: RecordContext = {}): NodeState {
   const held = known?.probe && known.probe.address !== null && known.probe.address === usableAddress(member) ? known.probe : null;
-  return nextRecord(known, member, membershipFinding(member, { now: () => now }) ?? held, now).state;
+  return nextRecord(known, member, membershipFinding(member, { now: () => now }) ?? held, now, context).state;
 }
 
 /**
