@@ -153,6 +153,10 @@ describe('renderer views', () => {
       expect(await status.textContent()).toContain('ZeroTier on this computer is offline');
       expect(await status.textContent()).toContain('ZeroTier is not answering');
       await app.screenshot('error-stale-light');
+      // Off the network every node looks unreachable: the status bar says why, and what to run.
+      backend.setState({ thisMachine: { ...backend.state.thisMachine!, online: true, network: null } });
+      await page.getByText(`is not on network ${backend.state.networkId}`).waitFor();
+      expect(await status.textContent()).toContain(`Join it with \`g8boot zt join ${backend.state.networkId} --wait\`.`);
     });
   });
 
