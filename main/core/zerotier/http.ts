@@ -301,8 +301,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           else await sleep(waitMs, req.signal);
           continue;
         }
-        throw new ZeroTierApiError('E_ZT_RATE_LIMITED', `${service} is rate-limiting this token and asks to wait ${formatSeconds(waitMs)}.`, {
-          hint: 'ZeroTier Central allows 20 requests per second on free accounts (100 on paid ones); try again after the wait.',
+        // Said in words a person can act on: a wait too long to sit through, or a server that keeps refusing.
+        const message =
+          waitMs > maxRateLimitWait
+            ? `${service} is rate-limiting this token and asks to wait ${describeWait(waitMs)}.`
+            : `${service} is still rate-limiting this token after ${rateLimitWaits} wait${rateLimitWaits === 1 ? '' : 's'}.`;
+        throw new ZeroTierApiError('E_ZT_RATE_LIMITED', message, {
+          hint: 'ZeroTier Central allows 20 requests per second on free accounts (100 on paid ones); try again in a minute, and check that nothing else uses the same token heavily.',
           status: 429,
         });
       }
@@ -364,6 +369,16 @@ function errorCode(error: unknown): string | undefined {
 
 function formatBytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
+}
+
+/** A wait announced by a server, for a message: rounded to what a person plans with. */
+export function describeWait(ms: number): string {
+  if (ms < 1000) return 'less than a second';
+  if (ms < 180_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 90 * 60_000) return `${Math.round(ms / 60_000)} min`;
+  if (ms < 48 * 3_600_000) return `${Math.round(ms / 3_600_000)} h`;
+  if (ms < 366 * 86_400_000) return `${Math.round(ms / 86_400_000)} days`;
+  return 'more than a year';
 }
 
 export function formatSeconds(ms: number): string {

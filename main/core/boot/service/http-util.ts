@@ -5,14 +5,43 @@ import parseRange from 'range-parser';
 
 export type ByteRange = { start: number; end: number } | 'unsatisfiable' | null;
 
+/** What identifies the representation, for If-Range. */
+export interface Validators {
+  etag: string;
+  lastModified?: string | undefined;
+}
+
+/**
+ * If-Range (RFC 9110 §13.1.5): a Range applies only while the representation is the one the client has part
+ * of, named by its strong ETag or its exact Last-Modified date; otherwise the whole new representation is sent.
+ * Without this, a kernel download resumed after the kernel changed would splice two files.
+ */
+function rangeStillApplies(req: IncomingMessage, validators: Validators): boolean {
+  const condition = req.headers['if-range'];
+  if (condition === undefined) return true;
+  const value = String(condition).trim();
+  if (value.startsWith('"') || value.startsWith('W/')) return value === validators.etag; // weak tags never match
+  if (validators.lastModified === undefined) return false;
+  const date = Date.parse(value);
+  return !Number.isNaN(date) && date === Date.parse(validators.lastModified);
+}
+
 /**
  * The single byte range a client asked for (inclusive end), null for the whole body, or 'unsatisfiable'.
  * Several ranges are answered with the whole body (RFC 9110 §14.2 allows ignoring Range), which keeps us out
- * of multipart responses no boot client uses.
+ * of multipart responses no boot client uses. A suffix range longer than the body means the whole body
+ * (RFC 9110 §14.1.2), which range-parser reports as unsatisfiable.
  */
-export function requestedRange(req: IncomingMessage, size: number): ByteRange {
+export function requestedRange(req: IncomingMessage, size: number, validators?: Validators): ByteRange {
   const header = req.headers.range;
   if (!header) return null;
+  if (validators && !rangeStillApplies(req, validators)) return null;
+  const suffix = /^bytes=\s*-\s*(\d+)\s*$/i.exec(header);
+  if (suffix) {
+    const length = Number(suffix[1]);
+    if (length === 0 || size === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - length), end: size - 1 };
+  }
   const ranges = parseRange(size, header, { combine: true });
   if (ranges === -1) return 'unsatisfiable';
   if (ranges === -2 || ranges.type !== 'bytes' || ranges.length !== 1) return null;

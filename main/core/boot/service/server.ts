@@ -165,8 +165,8 @@ export async function startBootService(options: BootServiceOptions): Promise<Boo
       });
     }
     const networkId = parseBootNetworkId(rawId);
-    const pathArgs = segments.slice(2).join(' ');
-    const args = parseKernelArgs([pathArgs, query.get('args') ?? ''].join(' '));
+    // Only the parts given: a separator between a given and an absent part would count against the length limit.
+    const args = parseKernelArgs([...segments.slice(2), query.get('args') ?? ''].filter((part) => part !== '').join(' '));
     const console = query.get('console') ?? undefined;
     if (console !== undefined && !CONSOLE_SPEC.test(console)) {
       throw new InvalidInputError('E_INVALID_CONSOLE', `Invalid console ${JSON.stringify(console.slice(0, 40))}.`, {
@@ -250,7 +250,7 @@ export async function startBootService(options: BootServiceOptions): Promise<Boo
       return;
     }
     const common = { ...BASE_HEADERS, ...headers, etag, 'accept-ranges': 'bytes', 'cache-control': 'no-cache' };
-    const range = requestedRange(req, size);
+    const range = requestedRange(req, size, { etag, lastModified: headers['last-modified'] });
     if (range === 'unsatisfiable') {
       res.writeHead(416, { ...common, 'content-range': `bytes */${size}`, 'content-length': '0' });
       res.end();
