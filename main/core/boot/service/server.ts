@@ -20,7 +20,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { parseBootUrl, TEST_VM_CONSOLE, type BootTarget } from '../../../common/boot-url.ts';
 import { G8bootError, InvalidInputError } from '../../../common/errors.ts';
-import { parseBaseUrl, parseBootNetworkId, parseKernelArgs, type NetworkId } from '../../../common/validate.ts';
+import { isLoopbackHost, parseBaseUrl, parseBootNetworkId, parseKernelArgs, type NetworkId } from '../../../common/validate.ts';
 import { VERSION } from '../../version.ts';
 import { bootLinks } from '../boot-links.ts';
 import { serviceImageTargets, thisComputerUrl } from '../boot-targets.ts';
@@ -31,7 +31,7 @@ import { layoutChunks, type Layout } from '../layout.ts';
 import { BASE_HEADERS, attachment, notModified, requestedRange, sendText, turnTakingStream } from './http-util.ts';
 import { INDEX_CSP, renderIndexPage } from './index-page.ts';
 import { defaultKernel, resolveKernelFile } from './kernels.ts';
-import { DEFAULT_LIMITS, defaultMaxConnections, guardConnections, type ConnectionLimits } from './connection-guard.ts';
+import { DEFAULT_LIMITS, defaultMaxConnections, guardConnections, type ConnectionLimits, type CutReason } from './connection-guard.ts';
 
 export type BootRoute = 'script' | 'iso' | 'usb' | 'efi' | 'kernel';
 
@@ -73,7 +73,21 @@ export interface BootServiceStatus {
   publicUrl: string | null;
   kernel: { url: string | null; name: string | null; dir: string };
   counters: Record<BootRoute | 'requests' | 'errors' | 'notModified', number>;
+  /** Connections open now, the cap, and the ones cut so far by reason (deadline, slow reader, cap). */
+  connections: { open: number; max: number; cut: Record<CutReason, number> };
   recentBoots: BootEvent[];
+}
+
+/**
+ * /api/status as a client that is not this computer sees it: whether the service can boot a node, and nothing
+ * about this computer (the kernel directory's path) or the other machines it served (their addresses and user
+ * agents in recentBoots).
+ */
+export interface PublicBootServiceStatus {
+  version: string;
+  /** A kernel is there for stage 2 to boot. */
+  ready: boolean;
+  detail: string;
 }
 
 export interface BootService {
@@ -304,8 +318,16 @@ export async function startBootService(options: BootServiceOptions): Promise<Boo
       publicUrl: publicUrl ?? null,
       kernel: { url: kernelUrl ?? null, name: kernel?.name ?? null, dir: options.kernelDir },
       counters: { ...counters },
+      connections: { ...guard.stats(), max: limits.maxConnections },
       recentBoots: [...recent].reverse(),
     };
+  };
+
+  /** Full status for this computer's own clients (the tray app, a browser here); less for everyone else. */
+  const statusFor = async (req: IncomingMessage): Promise<BootServiceStatus | PublicBootServiceStatus> => {
+    if (isLoopbackHost((req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''))) return status();
+    const ready = kernelUrl !== undefined || (await defaultKernel(options.kernelDir)) !== undefined;
+    return { version: VERSION, ready, detail: 'The full status (kernel, counters, recent requests) is shown on this computer only.' };
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -339,7 +361,7 @@ export async function startBootService(options: BootServiceOptions): Promise<Boo
         return sendText(res, 200, 'ok\n', {}, head);
       case 'api':
         if (rest[0] === 'status' && rest.length === 1) {
-          const body = JSON.stringify(await status(), null, 2);
+          const body = JSON.stringify(await statusFor(req), null, 2);
           res.writeHead(200, { ...BASE_HEADERS, 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(body)) });
           res.end(head ? undefined : body);
           return;
