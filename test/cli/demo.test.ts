@@ -212,6 +212,7 @@ describe.skipIf(!canUseNamespaces)('what the demo tells a person', () => {
     }
     expect(stdout).toMatch(/^\d\d:\d\d:\d\d {2}joined {6}[0-9a-f]{10} g8os-[0-9a-f]{12}: authorized already$/m);
     expect(stdout).toMatch(/address {5}[0-9a-f]{10} g8os-[0-9a-f]{12} 127\.86\.0\.10; core0 answers on 127\.86\.0\.10:6379: ready/);
+    expect(stderr).toContain('g8boot demo: stopped; its temporary ZeroTier home and inventory are gone.');
     // The demo cleaned up its temporary ZeroTier home.
     const home = /ZEROTIER_HOME=(\S+)/.exec(stderr)?.[1] ?? '';
     await expect(readFile(join(home, 'zerotier-one.port'))).rejects.toMatchObject({ code: 'ENOENT' });

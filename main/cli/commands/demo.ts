@@ -114,5 +114,6 @@ export function registerDemoCommand(program: Command): void {
       });
       await untilStopSignal();
       await demo.stop();
+      if (!flags.json) say('g8boot demo: stopped; its temporary ZeroTier home and inventory are gone.');
     });
 }
