@@ -173,6 +173,11 @@ describe('credentials per network in the app', () => {
     await expect(h.call('setRedisCredentials', { password: { kind: 'file', path: 'relative.jwt' } })).rejects.toMatchObject({ code: 'E_REDIS_PASSWORD_FILE' });
     await expect(h.call('setRedisCredentials', { password: { kind: 'file', path: join(h.deps.home, 'missing.jwt') } })).rejects.toMatchObject({ code: 'E_REDIS_PASSWORD_FILE' });
     await expect(h.call('setRedisCredentials', { password: { kind: 'secret', value: SECRET }, extra: 1 })).rejects.toMatchObject({ code: 'E_IPC_BAD_ARGUMENTS' });
+    // The secret in the wrong place (a renderer that passes the string itself): refused, and the error the
+    // dashboard shows does not repeat it.
+    await expect(h.call('setRedisCredentials', { password: SECRET })).rejects.toMatchObject({ code: 'E_IPC_BAD_ARGUMENTS', message: expect.stringContaining('at 0.password') });
+    await expect(h.call('setRedisCredentials', SECRET)).rejects.toMatchObject({ code: 'E_IPC_BAD_ARGUMENTS' });
+    await expect(h.call('setRedisCredentials', { password: { kind: SECRET, value: SECRET } })).rejects.toMatchObject({ code: 'E_IPC_BAD_ARGUMENTS' });
     await expect(h.call('trustCertificate', '89e92ceee5', 'not-a-fingerprint')).rejects.toMatchObject({ code: 'E_INVALID_FINGERPRINT' });
     expect(await h.call('setRedisCredentials', { allowPlaintext: true })).toMatchObject({ password: 'none', allowPlaintext: true });
     expect(await h.call('setRedisCredentials', { password: { kind: 'none' }, allowPlaintext: false })).toMatchObject({ password: 'none', allowPlaintext: false });

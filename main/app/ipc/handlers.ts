@@ -23,6 +23,18 @@ export interface RegisterOptions {
   log?: ((line: string) => void) | undefined;
 }
 
+/**
+ * valibot's message with what was received, except text: a string in the wrong place may be a secret (a Redis
+ * password or the Central token passed where an object was expected), and the error goes back to the renderer,
+ * which shows it. Its length says enough to find the mistake.
+ */
+function withoutReceivedText(issue: v.BaseIssue<unknown>): string {
+  // valibot ends its messages with what it received.
+  const at = issue.message.lastIndexOf(issue.received);
+  if (typeof issue.input !== 'string' || at < 0) return issue.message;
+  return `${issue.message.slice(0, at)}a string of ${issue.input.length} characters${issue.message.slice(at + issue.received.length)}`;
+}
+
 /** Run one method with IPC's argument checks; never throws. */
 export async function callForIpc(api: G8bootApi, method: G8bootMethod, args: readonly unknown[]): Promise<IpcResult<unknown>> {
   if (!(G8BOOT_METHODS as readonly string[]).includes(method)) {
@@ -34,7 +46,7 @@ export async function callForIpc(api: G8bootApi, method: G8bootMethod, args: rea
     const where = issue.path?.map((p) => String(p.key)).join('.') ?? '';
     return {
       ok: false,
-      error: serializeError(new G8bootError('E_IPC_BAD_ARGUMENTS', `Invalid arguments for ${method}${where ? ` (at ${where})` : ''}: ${issue.message}.`)),
+      error: serializeError(new G8bootError('E_IPC_BAD_ARGUMENTS', `Invalid arguments for ${method}${where ? ` (at ${where})` : ''}: ${withoutReceivedText(issue)}.`)),
     };
   }
   try {
