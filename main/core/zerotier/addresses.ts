@@ -4,7 +4,25 @@
  * makeIpv66plane). Written the way zerotier-cli and Central write them, eight groups of four hex digits
  * (e.g. "fd80:56c2:e21c:0000:0199:93a4:5dc9:d260"), so people can compare them character for character.
  */
+import { isIP } from 'node:net';
 import type { Network } from './types.ts';
+
+/** More than any member has; an answer listing thousands is junk, not addresses. */
+const MAX_ASSIGNED_ADDRESSES = 64;
+
+/**
+ * The entries of an API's address list that are IP addresses, without duplicates: anything else (a name, a
+ * CIDR, text with spaces or control characters, an empty string) is dropped before it is shown, stored or
+ * probed. Addresses come from whoever runs the controller or can edit the network.
+ */
+export function validAddresses(list: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const entry of list) {
+    if (out.length >= MAX_ASSIGNED_ADDRESSES) break;
+    if (typeof entry === 'string' && entry.length <= 45 && isIP(entry) !== 0 && !out.includes(entry)) out.push(entry);
+  }
+  return out;
+}
 
 /** RFC4193 (/88): `fd` + the 8-byte network id + `9993` + the 5-byte node id. */
 export function rfc4193Address(networkId: string, nodeId: string): string {

@@ -8,9 +8,9 @@
 import * as v from 'valibot';
 import { InvalidInputError } from '../../common/errors.ts';
 import { isLoopbackHost, parseBaseUrl, parseNetworkId, parseNodeId, quote, type NetworkId } from '../../common/validate.ts';
-import { computedAddresses } from './addresses.ts';
+import { computedAddresses, validAddresses } from './addresses.ts';
 import { createHttpClient, type FailureWords, type HttpFailure, type HttpTuning } from './http.ts';
-import { checkMemberUpdate } from './member-update.ts';
+import { checkApplied, checkMemberUpdate } from './member-update.ts';
 import { createNetworkCache } from './network-cache.ts';
 import { isOnline } from './online.ts';
 import { createRateLimiter } from './rate-limit.ts';
@@ -132,7 +132,7 @@ function toMember(raw: CentralMember, network: Network, now: number, what: strin
   // `nodeId` is the documented field; older answers only had the `<nwid>-<nodeId>` id or config.id.
   const nodeId = wireNodeId(raw.nodeId) ?? wireNodeId(raw.config?.id) ?? wireNodeId(raw.id?.split('-')[1]);
   if (!nodeId) throw badAnswer(SERVICE, what, 'a member without a valid node id');
-  const ipAssignments = raw.config?.ipAssignments ?? [];
+  const ipAssignments = validAddresses(raw.config?.ipAssignments ?? []);
   // `lastOnline` is the deprecated name of the same time; both "may be reset to 0".
   const lastSeen = timeOrNull(raw.lastSeen) ?? timeOrNull(raw.lastOnline);
   return {
@@ -258,7 +258,7 @@ export function createCentralController(options: CentralOptions): Controller {
         ...(authorized !== undefined ? { config: { authorized } } : {}),
       };
       // The body sets absolute values, so sending it twice after a lost answer changes nothing more.
-      return memberCall(nwid, node, { method: 'POST', body, idempotent: true }, signal);
+      return checkApplied({ authorized }, await memberCall(nwid, node, { method: 'POST', body, idempotent: true }, signal), SERVICE);
     },
 
     async deleteMember(networkId, nodeId, { signal }: CallOptions = {}) {

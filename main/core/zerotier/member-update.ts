@@ -1,7 +1,8 @@
 /** Checking a member change before it is sent, shared by both controllers. */
 import { InvalidInputError } from '../../common/errors.ts';
 import { quote } from '../../common/validate.ts';
-import type { MemberUpdate } from './types.ts';
+import { ZeroTierApiError } from './http.ts';
+import type { Member, MemberUpdate } from './types.ts';
 
 const MAX_LABEL = 255;
 
@@ -33,4 +34,19 @@ function checkLabel(value: unknown, what: string): string {
     throw new InvalidInputError('E_INVALID_UPDATE', `The member ${what} ${quote(value)} contains a line break or control character.`);
   }
   return value;
+}
+
+/**
+ * The member a controller returned after a change must show the change: a 2xx alone proves nothing (a proxy, an
+ * old controller or a policy can answer success and leave the member as it was). Returns the member, or throws
+ * E_ZT_NOT_APPLIED (exit 1) saying what the controller reports.
+ */
+export function checkApplied(update: MemberUpdate, member: Member, service: string): Member {
+  if (update.authorized !== undefined && member.authorized !== update.authorized) {
+    const state = member.authorized ? 'still authorized' : 'not authorized';
+    throw new ZeroTierApiError('E_ZT_NOT_APPLIED', `${service} answered, but member ${member.nodeId} of ${member.networkId} is ${state}: the change was not made.`, {
+      hint: `Check the member with \`g8boot zt members ${member.networkId}\` or in the controller's own interface, then try again.`,
+    });
+  }
+  return member;
 }

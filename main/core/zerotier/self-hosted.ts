@@ -17,12 +17,12 @@ import * as v from 'valibot';
 import pLimit from 'p-limit';
 import { InvalidInputError, MissingDependencyError } from '../../common/errors.ts';
 import { parseNetworkId, parseNodeId, quote, type NetworkId, type NodeId } from '../../common/validate.ts';
-import { computedAddresses } from './addresses.ts';
+import { computedAddresses, validAddresses } from './addresses.ts';
 import type { FailureWords, HttpFailure, HttpTuning } from './http.ts';
 import { parseIpv4Subnet } from './ipv4.ts';
 import type { DiscoveredService } from './local-discovery.ts';
 import { createLocalHttpClient, localServiceName, localServiceWords } from './local-service.ts';
-import { checkMemberUpdate } from './member-update.ts';
+import { checkApplied, checkMemberUpdate } from './member-update.ts';
 import { createNetworkCache } from './network-cache.ts';
 import { isOnline } from './online.ts';
 import type { CallOptions, Controller, Member, MemberUpdate, Network } from './types.ts';
@@ -135,7 +135,7 @@ function toMember(
   const nodeId = wireNodeId(raw.address) ?? wireNodeId(raw.id);
   if (!nodeId) throw badAnswer(service, what, 'a member without a valid node id');
   const presence = presenceOf(nodeId);
-  const ipAssignments = raw.ipAssignments;
+  const ipAssignments = validAddresses(raw.ipAssignments);
   // The version is -1.-1.-1 until the member has fetched its config.
   const version = [raw.vMajor, raw.vMinor, raw.vRev];
   return {
@@ -348,7 +348,7 @@ export async function connectSelfHostedController(
       }
       const body = { ...(authorized !== undefined ? { authorized } : {}), ...(name !== undefined ? { name } : {}) };
       // Absolute values: sending the body twice after a lost answer changes nothing more.
-      return memberCall(nwid, node, { method: 'POST', body, idempotent: true }, signal);
+      return checkApplied({ authorized }, await memberCall(nwid, node, { method: 'POST', body, idempotent: true }, signal), service);
     },
 
     async deleteMember(networkId, nodeId, { signal }: CallOptions = {}) {
