@@ -80,14 +80,14 @@ describe('createConfStore', () => {
 });
 
 describe('inventory', () => {
-  test('records persist per network with the schema version, sorted by node id', () => {
+  test('records persist per network with the schema version, sorted by node id', async () => {
     const dir = tempDir();
     const { store } = storeIn(dir);
     const inventory = createInventory(store, NWID);
     const at = 1_700_000_000_000;
     inventory.put(nextRecord(undefined, member({ nodeId: 'ffffffffff' as Member['nodeId'] }), readyProbe(at), at));
     inventory.put(nextRecord(undefined, member(), readyProbe(at), at));
-    inventory.save();
+    await inventory.save();
     const stored = storeIn(dir).store.get(inventoryKey(NWID)) as { schemaVersion: number; nodes: NodeRecord[] };
     expect(stored.schemaVersion).toBe(1);
     expect(stored.nodes.map((n) => n.nodeId)).toEqual(['89e92ceee5', 'ffffffffff']);
@@ -96,7 +96,7 @@ describe('inventory', () => {
     expect(createInventory(storeIn(dir).store, 'd569b5a47421c8b8').list()).toEqual([]);
   });
 
-  test('a damaged record is left out with a message; the rest load', () => {
+  test('a damaged record is left out with a message; the rest load', async () => {
     const dir = tempDir();
     const { store } = storeIn(dir);
     const at = 1_700_000_000_000;
@@ -107,7 +107,8 @@ describe('inventory', () => {
     expect(inventory.list()).toEqual([good]);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/damaged node record/);
-    // Written back clean.
+    // Written back clean with the next save.
+    await inventory.save();
     expect((store.get(inventoryKey(NWID)) as { nodes: unknown[] }).nodes).toHaveLength(1);
   });
 
@@ -142,5 +143,64 @@ describe('inventory', () => {
     }
     expect(record?.history).toHaveLength(HISTORY_LIMIT);
     expect(record?.history.at(-1)?.at).toBe(HISTORY_LIMIT + 19);
+  });
+});
+
+describe('one writer at a time, and merges', () => {
+  test('a lock left by a process that is gone is broken; a write waits for a live one', async () => {
+    const dir = tempDir();
+    const { store } = storeIn(dir);
+    const lock = `${store.path}.lock`;
+    // A pid that cannot be running (above Linux's pid_max).
+    writeFileSync(lock, '99999999\n');
+    store.set('a', 1);
+    expect(storeIn(dir).store.get('a')).toBe(1);
+    expect(readdirSync(dir)).not.toContain('nodes.json.lock');
+    // Held by a live process (this one's parent): the async update waits, then goes ahead once it is gone.
+    writeFileSync(lock, `${process.ppid}\n`);
+    const update = store.update('b', () => 2);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(storeIn(dir).store.get('b')).toBeUndefined();
+    rmSync(lock);
+    await update;
+    expect(storeIn(dir).store.get('b')).toBe(2);
+    expect(readdirSync(dir)).toEqual(['nodes.json']);
+  });
+
+  test('update merges into what the file holds now; a synchronous write made meanwhile is kept', async () => {
+    const dir = tempDir();
+    const { store } = storeIn(dir);
+    const other = storeIn(dir).store;
+    other.set('policy', 'kept');
+    let calls = 0;
+    await store.update('inventory', (current) => {
+      calls++;
+      // This process writes another key while its own update is under way (the policy engine does).
+      if (calls === 1) store.set('written.meanwhile', true);
+      return { ...(current as object), n: calls };
+    });
+    expect(storeIn(dir).store.get('policy')).toBe('kept');
+    expect(storeIn(dir).store.get('written.meanwhile')).toBe(true);
+    expect(storeIn(dir).store.get('inventory')).toEqual({ n: 2 });
+  });
+
+  test('records changed here merge into the stored ones: trust given last, earliest sighting, both histories', async () => {
+    const dir = tempDir();
+    const at = 1_700_000_000_000;
+    const app = createInventory(storeIn(dir).store, NWID);
+    const cli = createInventory(storeIn(dir).store, NWID);
+    const seen = nextRecord(undefined, member(), readyProbe(at), at);
+    app.put(seen);
+    await app.save();
+    cli.put({ ...seen, firstSeen: at - 5000, trustedCertificate: { sha256: 'ab'.repeat(32), since: at + 10, how: 'person' } });
+    await cli.save();
+    // The app's next observation knows nothing of the CLI's trust: saving it must not undo it.
+    app.put(nextRecord(seen, member(), { ...readyProbe(at + 20), state: 'timeout' }, at + 20));
+    await app.save();
+    const stored = createInventory(storeIn(dir).store, NWID).get(seen.nodeId);
+    expect(stored).toMatchObject({ firstSeen: at - 5000, trustedCertificate: { sha256: 'ab'.repeat(32) }, probe: { state: 'timeout' } });
+    expect(stored?.history.map((h) => h.state)).toEqual(['ready', 'timeout']);
+    // And the app's own view now holds it.
+    expect(app.get(seen.nodeId)?.trustedCertificate?.sha256).toBe('ab'.repeat(32));
   });
 });

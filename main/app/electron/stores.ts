@@ -5,7 +5,7 @@
  */
 import ElectronStore from 'electron-store';
 import { join } from 'node:path';
-import { removeStrayTempFiles, setAsideIfCorrupt, type KeyValueStore } from '../../core/store/index.ts';
+import { removeStrayTempFiles, setAsideIfCorrupt, sharedStore, type KeyValueStore } from '../../core/store/index.ts';
 
 export function openElectronStore(options: { name: string; cwd: string; log: (line: string) => void }): KeyValueStore {
   // electron-store, like conf, would throw on every access to a damaged file: set it aside first (as the CLI does).
@@ -13,10 +13,14 @@ export function openElectronStore(options: { name: string; cwd: string; log: (li
   removeStrayTempFiles(file, options.log);
   setAsideIfCorrupt(file, options.log);
   const store = new ElectronStore<Record<string, unknown>>({ name: options.name, cwd: options.cwd });
-  return {
-    path: store.path,
-    get: (key) => store.get(key),
-    set: (key, value) => store.set(key, value),
-    delete: (key) => store.delete(key),
-  };
+  // The CLI writes the same files: one writer at a time, and merges for the inventory (shared-file.ts).
+  return sharedStore(
+    {
+      path: store.path,
+      get: (key) => store.get(key),
+      set: (key, value) => store.set(key, value),
+      delete: (key) => store.delete(key),
+    },
+    options.log,
+  );
 }

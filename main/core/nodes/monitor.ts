@@ -200,7 +200,7 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
   };
 
   /** A member's record as a change (authorize, rename, a policy action) left it, without a new probe. */
-  const applyMember = (member: Member): NodeRecord => {
+  const applyMember = async (member: Member): Promise<NodeRecord> => {
     const at = now();
     const prev = inventory.get(member.nodeId);
     const known = membershipFinding(member, { port, now });
@@ -208,7 +208,7 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
     const previous = prev?.probe?.address != null && prev.probe.address === probeAddress(member) ? prev.probe : null;
     const record = nextRecord(prev, member, known ?? previous, at);
     inventory.put(record);
-    inventory.save();
+    await inventory.save();
     if (justAuthorized(prev, member, at)) expectNode(WATCH_AFTER_AUTHORIZE_MS);
     emit(transitions(prev, record, at));
     return record;
@@ -221,7 +221,7 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
       engine.done(decision, at);
       log(`${decision.action === 'authorize' ? 'authorized' : 'deauthorized'} ${decision.nodeId}: ${decision.reason}`);
       emit([{ type: 'policy-action', at, action: decision.action, nodeId: decision.nodeId, reason: decision.reason }]);
-      applyMember(member);
+      await applyMember(member);
     } catch (error) {
       log(`could not ${decision.action} ${decision.nodeId} (${decision.reason}): ${error instanceof Error ? error.message : String(error)}; retrying on the next sweep`);
     }
@@ -310,7 +310,7 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
       inventory.remove(record.nodeId);
       if (record.state !== 'lost') gone.push({ type: 'node-lost', at, node: { ...record, online: false, state: 'lost' } });
     }
-    inventory.save();
+    await inventory.save();
     lastSweepAt = at;
     events.push(...gone);
     emit(gone);
@@ -348,7 +348,7 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
     return exclusive(async () => {
       let record = inventory.get(id);
       // A pin for a node not seen yet: its membership only (no probe), so nothing reaches it before the pin holds.
-      record ??= applyMember(await controller.getMember(networkId, id));
+      record ??= await applyMember(await controller.getMember(networkId, id));
       const seen = record.probe?.certificate ?? null;
       const chosen = wanted ?? seen;
       if (chosen === null) {
@@ -363,7 +363,7 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
         history: [...record.history, { at, state: record.probe?.state ?? 'pending', detail: `TLS certificate SHA-256 ${chosen} trusted` }].slice(-HISTORY_LIMIT),
       };
       inventory.put(next);
-      inventory.save();
+      await inventory.save();
       log(`node ${describeNode(next)}: TLS certificate SHA-256 ${chosen} trusted${record.trustedCertificate ? ` (was ${record.trustedCertificate.sha256})` : ''}`);
       return next;
     });
@@ -389,7 +389,7 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
 
   const changeMember = async (nodeId: string, update: { authorized?: boolean; name?: string }): Promise<NodeRecord> => {
     const member = await controller.updateMember(networkId, parseNodeId(nodeId), update);
-    return exclusive(async () => applyMember(member));
+    return exclusive(() => applyMember(member));
   };
 
   return {

@@ -8,6 +8,7 @@ import Conf from 'conf';
 import { g8bootDirs } from '../paths.ts';
 import { removeStrayTempFiles, setAside, setAsideIfCorrupt } from './corrupt-file.ts';
 import type { KeyValueStore } from './key-value-store.ts';
+import { sharedStore } from './shared-file.ts';
 
 export interface ConfStoreOptions {
   /** File name without `.json`. Default `nodes`. */
@@ -55,10 +56,14 @@ export function createConfStore(options: ConfStoreOptions = {}): KeyValueStore {
       return operation();
     }
   };
-  return {
-    path,
-    get: (key) => recovering(key, () => conf.get(key)),
-    set: (key, value) => recovering(key, () => conf.set(key, value)),
-    delete: (key) => recovering(key, () => conf.delete(key)),
-  };
+  // Shared with the other processes that write the same file (the app, another CLI): one writer at a time.
+  return sharedStore(
+    {
+      path,
+      get: (key) => recovering(key, () => conf.get(key)),
+      set: (key, value) => recovering(key, () => conf.set(key, value)),
+      delete: (key) => recovering(key, () => conf.delete(key)),
+    },
+    log,
+  );
 }

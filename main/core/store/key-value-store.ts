@@ -9,6 +9,12 @@ export interface KeyValueStore {
   /** Writes the whole file atomically (temporary file + rename). */
   set(key: string, value: unknown): void;
   delete(key: string): void;
+  /**
+   * Change one value by merging into what the file holds now (another process may have written it since this
+   * one last read), under the file's lock, asynchronously (shared-file.ts). `change` gets the current value
+   * (undefined when none) and returns the value to store (undefined removes it).
+   */
+  update(key: string, change: (current: unknown) => unknown): Promise<void>;
   /** The file behind the store, for messages. */
   readonly path: string;
 }
