@@ -162,7 +162,8 @@ describe.skipIf(!canUseNamespaces)('g8boot demo in a namespace with only loopbac
     const env = started.env;
     const child = spawn('ip', ['netns', 'exec', NS, process.execPath, BIN, 'watch', started.networkId, '--policy', 'auto-verify', '--interval', '5', '--json', '--timeout', '1'], {
       cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', ...env },
+      // An inventory of its own: the nodes waiting now are new to this watch, which authorizes them by policy.
+      env: { ...process.env, NO_COLOR: '1', ...env, G8BOOT_HOME: join(home, 'watch') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const seen: { type: string; action?: string; nodeId?: string; node?: { nodeId: string; probe?: { state: string } | null } }[] = [];
