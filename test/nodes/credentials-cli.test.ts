@@ -16,7 +16,7 @@ import { testSimulator } from '../zerotier/helpers.ts';
 import { NWID } from './fixtures.ts';
 import { REDIS_PORT, selfSignedCertificate, startFakeCore0, startRecordingPeer, startRedis, type Certificate, type Peer, type RecordingPeer } from './peers.ts';
 
-const A = { core0: '127.77.7.1', hostile: '127.77.7.2', silent: '127.77.7.3', fakeCore0: '127.77.7.4' };
+const A = { core0: '127.77.7.1', hostile: '127.77.7.2', silent: '127.77.7.3', fakeCore0: '127.77.7.4', watched: '127.77.7.5' };
 const SECRET = 'eyJhbGciOiJFUzM4NCJ9.the-organization-jwt-7f3a';
 
 let first: Certificate;
@@ -144,6 +144,50 @@ describe('trust on first use, per node, through the built CLI', () => {
     expect(old.code).toBe(2);
     expect(old.stderr).toContain('g8boot trust');
   });
+});
+
+/** `watch` with `args` until its first sweep is reported, then stopped as a person does (Ctrl+C). */
+async function watchFirstSweep(env: NodeJS.ProcessEnv, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, 'watch', NWID, '--interval', '5', '--timeout', '2', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  onTestFinished(() => void (child.exitCode === null && child.kill('SIGKILL')));
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const deadline = Date.now() + 15_000;
+  while (!/sweep/.test(stdout) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  child.kill('SIGINT');
+  await new Promise((r) => child.once('exit', r));
+  return { stdout, stderr };
+}
+
+describe('watch, started after a problem was seen', () => {
+  test('a certificate that changed before watch started is still reported, with what to do', async () => {
+    const watched = await startRedis({ address: A.watched, tls: first, password: SECRET });
+    onTestFinished(() => watched.close());
+    const sim = await testSimulator();
+    const id = sim.addNode({ authorized: true, address: A.watched, name: 'core0' });
+    const env = environment(sim, { G8BOOT_REDIS_PASSWORD: SECRET });
+    // Another certificate is the trusted one: `nodes` finds "certificate changed" and keeps it in the inventory.
+    expect((await runCli(['trust', NWID, id, '--fingerprint', second.fingerprint], { env })).code).toBe(0);
+    const [seen] = json(await runCli(['nodes', NWID, '--json', '--timeout', '2'], { env }));
+    expect(seen).toMatchObject({ probe: 'cert-changed' });
+
+    // Nothing changes from then on, yet the person who starts watch must hear of it.
+    const asJson = await watchFirstSweep(env, ['--json']);
+    const events = asJson.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; node?: { nodeId: string; probe?: { state: string } } });
+    expect(events.find((e) => e.type === 'node-credential-problem')).toMatchObject({ node: { nodeId: id, probe: { state: 'cert-changed' } } });
+    expect(asJson.stderr).toContain(`CERTIFICATE CHANGED on ${id}`);
+    expect(asJson.stderr).toContain(`g8boot trust ${NWID} ${id}`);
+    const asText = await watchFirstSweep(env, []);
+    expect(asText.stdout).toMatch(new RegExp(`node-credential-problem ${id} \\(core0\\) CERTIFICATE CHANGED`));
+    expect(asText.stderr).toContain(`g8boot trust ${NWID} ${id}`);
+    expectNoSecret({ ...asJson, code: 0 }, { ...asText, code: 0 });
+  }, 60_000);
 });
 
 describe('the deep check through the built CLI', () => {

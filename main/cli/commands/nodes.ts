@@ -370,18 +370,34 @@ export function registerNodeCommands(program: Command): void {
     const verifyWithinMs = parseDuration(flags.verifyWithin, '--verify-within', 'minutes', 0.1, 1440);
     await withMonitor(networkArg, flags, { deep: flags.deep, intervalMs, policy, verifyWithinMs }, async (monitor, here) => {
       let saidOff: string | null = null;
+      const { networkId } = monitor.status();
+      const report = (event: MonitorEvent) => {
+        if (flags.json) printJsonLine(event);
+        else print(describeEvent(event));
+        // A password or trust problem needs the person: say what to do (stderr; stdout stays one event a line).
+        if (event.type === 'node-credential-problem') credentialAdvice([event.node], networkId);
+      };
+      // Events are changes against the inventory, which other runs (`nodes`, the app) keep too: a problem they
+      // saw first raises none here. Whoever starts watch must still hear of it, once, with the first sweep.
+      const reported = new Set<string>();
+      let firstSweep = true;
       monitor.on((event) => {
         // What changed, one line each; a sweep's progress is for live tables, not for this log.
         if (event.type === 'sweep-progress') return;
-        if (flags.json) printJsonLine(event);
-        else print(describeEvent(event));
+        if (event.type === 'node-credential-problem') reported.add(event.node.nodeId);
+        if (event.type === 'sweep' && firstSweep) {
+          firstSweep = false;
+          for (const node of monitor.nodes()) {
+            if (node.authorized && isCredentialState(node.probe?.state) && !reported.has(node.nodeId)) report({ type: 'node-credential-problem', at: event.at, node });
+          }
+        }
+        report(event);
         // Whether this computer can reach the nodes, said when it changes (not on every sweep).
         if (event.type !== 'sweep') return;
         const off = here.offNetwork();
         if (off !== saidOff && (off !== null || saidOff !== null)) say(`g8boot: ${off ?? 'This computer is on the network now: its nodes can be reached.'}`);
         saidOff = off;
       });
-      const { networkId } = monitor.status();
       say(`g8boot: watching ${networkId}, policy ${policy}, every ${intervalMs / 1000} s. Ctrl+C to stop.`);
       monitor.start();
       await untilStopSignal();
