@@ -34,6 +34,10 @@ describe('help', () => {
       const run = await runCli([...path, '--help']);
       const name = path.join(' ');
       if (run.code !== 0) problems.push(`${name}: exit ${run.code}`);
+      // Beyond 80 columns only example command lines (indented `g8boot …`) and option terms may go.
+      for (const line of run.stdout.split('\n')) {
+        if (line.length > 80 && !/^ {2}(g8boot |-)/.test(line)) problems.push(`${name}: a line wider than 80 columns: ${JSON.stringify(line)}`);
+      }
       const description = descriptionOf(run.stdout);
       if (description.length < 10) problems.push(`${name}: no description`);
       // Commander wraps each paragraph at 80 columns: every line of a paragraph but its last is long. A short

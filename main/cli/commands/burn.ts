@@ -60,8 +60,11 @@ export function registerBurnCommands(program: Command): void {
         '  g8boot burn --list\n' +
         '  g8boot burn --netid 8056c2e21c000001 --boot-url http://192.168.1.10:8088 --device /dev/sdb\n' +
         '  g8boot burn --image g8os.iso --device /dev/sdb --yes\n' +
-        '\nExit codes: 0 written and verified, 1 failed (the message names the step), 2 refused (nothing written),\n' +
-        '130 cancelled (the message says what the drive holds).',
+        '\nExit codes:\n' +
+        '  0    written and verified\n' +
+        '  1    failed (the message names the step)\n' +
+        '  2    refused (nothing written)\n' +
+        '  130  cancelled (the message says what the drive holds)',
     )
     .action(async (opts: BurnOptions) => {
       if (opts.writer) return runWriter(opts);
