@@ -39,7 +39,9 @@ if (!binary) {
   binary = electronBinary();
   if (install.status !== 0 || !binary) {
     const line = `${install.stderr ?? ''}\n${install.stdout ?? ''}`.split('\n').find((l) => /error/i.test(l) && !/^\s+at /.test(l));
-    const why = line ? ` (${line.trim().replace(/\s+/g, ' ').slice(0, 160)})` : '';
+    // undici's fetch says only "fetch failed" when no connection could be made.
+    const said = line?.trim().replace(/\s+/g, ' ').slice(0, 160);
+    const why = !said ? '' : /fetch failed/.test(said) ? ' (no connection to the download server)' : ` (${said})`;
     if (process.env.G8BOOT_DEBUG) process.stderr.write(`${install.stderr}\n`);
     cannotStart(`downloaded${why}`);
   }
