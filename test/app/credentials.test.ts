@@ -5,7 +5,7 @@
  * wants its JWT). The tray and notifications are built from what the service says, as the shell builds them.
  * The password must never reach the renderer, an event, a log line, the settings file in clear or the inventory.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callForIpc } from '../../main/app/ipc/handlers.ts';
@@ -160,6 +160,14 @@ describe('credentials per network in the app', () => {
     await writeFile(file, SECRET);
     expect(await h.call('setRedisCredentials', { password: { kind: 'file', path: file } })).toMatchObject({ password: 'file', passwordFile: file });
     await nodeIn(h, nodeId, 'ready');
+    expect(sim.population.member(sim.networkIds[0]!, nodeId)?.authorized).toBe(true);
+
+    // The tool that refreshes the JWT file removed it: the node says why it has no password, rather than
+    // "none is set" (Settings shows the file as set, so that would send the person to the wrong place).
+    await rm(file);
+    const missing = await nodeIn(h, nodeId, 'auth-required');
+    expect(missing.probe?.detail).toContain(`the network's password cannot be read (Cannot read the Redis password file "${file}" (ENOENT))`);
+    expect(missing.probe?.detail).not.toContain('none is set');
     expect(sim.population.member(sim.networkIds[0]!, nodeId)?.authorized).toBe(true);
     for (const text of [h.renderer.join('\n'), h.deps.logLines.join('\n'), await readFile(join(h.deps.home, 'config', 'settings.json'), 'utf8')]) expect(text).not.toContain(SECRET);
   });

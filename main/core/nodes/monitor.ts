@@ -297,6 +297,7 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
       ...options.probe,
       password: credentials.password,
       allowPlaintextPassword: credentials.allowPlaintextPassword === true,
+      passwordUnavailable: credentials.unavailable,
       deep,
       port,
       now,
@@ -331,14 +332,16 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
     }
   };
 
-  const readCredentials = async (): Promise<RedisCredentials> => {
+  /** `unavailable`: why there is no password this time although one was asked for (said in the probes' details). */
+  const readCredentials = async (): Promise<RedisCredentials & { unavailable?: string }> => {
     if (!options.credentials) return {};
     try {
       return await options.credentials();
     } catch (error) {
       // The message names where the password should come from, never the password.
-      log(`core0's Redis password for ${networkId} is not available (${error instanceof Error ? error.message : String(error)}); probing without it`);
-      return {};
+      const why = error instanceof Error ? error.message : String(error);
+      log(`core0's Redis password for ${networkId} is not available (${why}); probing without it`);
+      return { unavailable: why.replace(/\.$/, '') };
     }
   };
 

@@ -32,6 +32,11 @@ export interface ProbeOptions {
   /** Send the password over plain text too. Default false: a plain-text Redis asking for one is `auth-plaintext`. */
   allowPlaintextPassword?: boolean | undefined;
   /**
+   * Why the network's password could not be had this time (its JWT file is gone or unreadable): said where Redis
+   * asks for one, instead of "none is set", which would send the person to set what is already set.
+   */
+  passwordUnavailable?: string | undefined;
+  /**
    * SHA-256 of the certificate trusted for this node, hex with or without colons (probeNode takes it from the
    * target). Undefined: none yet, so the first one seen is used (trust on first use) and reported in `certificate`.
    */
@@ -68,7 +73,7 @@ interface Finding {
   detail: string;
 }
 
-function fromReply(outcome: Extract<DialogueOutcome, { kind: 'answered' }>, tls: boolean, allowPlaintext: boolean): Finding {
+function fromReply(outcome: Extract<DialogueOutcome, { kind: 'answered' }>, tls: boolean, allowPlaintext: boolean, unavailable: string | undefined): Finding {
   const { reply } = outcome;
   const over = tls ? 'over TLS' : 'in plain text';
   if ((reply.kind === 'simple' || reply.kind === 'bulk') && reply.value?.toUpperCase() === 'PONG') {
@@ -85,14 +90,15 @@ function fromReply(outcome: Extract<DialogueOutcome, { kind: 'answered' }>, tls:
         detail: `Redis asks for a password over an unencrypted connection (${said}); ${outcome.withheld ? 'the password was not sent' : 'no password is set, and none would be sent'} (plain text is not allowed for this network)`,
       };
     }
-    return { state: 'auth-required', tls, latencyMs: null, detail: `Redis wants a password (${over}) and none is set for this network: ${said}` };
+    const missing = unavailable === undefined ? 'none is set for this network' : `the network's password cannot be read (${unavailable})`;
+    return { state: 'auth-required', tls, latencyMs: null, detail: `Redis wants a password (${over}) and ${missing}: ${said}` };
   }
   // Redis, but not serving PING (LOADING, BUSY, an unknown-command proxy): it turned the request down.
   if (reply.kind === 'error') return { state: 'refused', tls, latencyMs: null, detail: `Redis refused PING ${over}: ${JSON.stringify(reply.value.slice(0, 120))}` };
   return { state: 'not-redis', tls: null, latencyMs: null, detail: `answered PING with an unexpected ${reply.kind} reply` };
 }
 
-function classify(outcome: DialogueOutcome, tls: boolean, options: { connectTimeoutMs: number; timeoutMs: number; allowPlaintext: boolean; pinned: string | undefined }): Finding {
+function classify(outcome: DialogueOutcome, tls: boolean, options: { connectTimeoutMs: number; timeoutMs: number; allowPlaintext: boolean; pinned: string | undefined; passwordUnavailable: string | undefined }): Finding {
   const none = { tls: null, latencyMs: null };
   switch (outcome.kind) {
     case 'connect-error':
@@ -109,7 +115,7 @@ function classify(outcome: DialogueOutcome, tls: boolean, options: { connectTime
         detail: outcome.bytes === 0 ? `connected, but no answer to PING within ${options.timeoutMs} ms` : `only ${outcome.bytes} bytes of an answer within ${options.timeoutMs} ms`,
       };
     case 'answered':
-      return fromReply(outcome, tls, options.allowPlaintext);
+      return fromReply(outcome, tls, options.allowPlaintext, options.passwordUnavailable);
     case 'password-refused':
       return { state: 'auth-failed', tls, latencyMs: null, detail: `Redis refused the password (${tls ? 'sent over TLS' : 'sent in plain text, as allowed'}): ${JSON.stringify(outcome.message.slice(0, 120))}` };
     case 'not-resp':
@@ -172,7 +178,7 @@ export async function probeRedis(address: string, options: ProbeOptions = {}): P
     tls = true;
     outcome = await attempt(true);
   }
-  const finding = classify(outcome, tls, { connectTimeoutMs, timeoutMs, allowPlaintext, pinned });
+  const finding = classify(outcome, tls, { connectTimeoutMs, timeoutMs, allowPlaintext, pinned, passwordUnavailable: options.passwordUnavailable });
   if (!options.deep || finding.state !== 'ready') return result(finding);
 
   const deepTimeoutMs = options.deepTimeoutMs ?? 5000;
