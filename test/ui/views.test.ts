@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
+import { NO_TRAY_ON_GNOME } from '../../main/app/desktop/tray-support.ts';
 import { FakeBackend, makeNodes, NWID } from './fake-backend.ts';
 import { buildRenderer, focusedAttribute, inPage, launchChromium, openApp, serveDirectory, type AppPage } from './harness.ts';
 
@@ -132,7 +133,7 @@ describe('renderer views', () => {
     });
   });
 
-  it('warns when ZeroTier stops answering and when this computer is offline', async () => {
+  it('warns when ZeroTier stops answering, when this computer is offline, and when the desktop shows no tray', async () => {
     const backend = new FakeBackend();
     await withApp(backend, async (app) => {
       const { page } = app;
@@ -157,6 +158,10 @@ describe('renderer views', () => {
       backend.setState({ thisMachine: { ...backend.state.thisMachine!, online: true, network: null } });
       await page.getByText(`is not on network ${backend.state.networkId}`).waitFor();
       expect(await status.textContent()).toContain(`Join it with \`g8boot zt join ${backend.state.networkId} --wait\`.`);
+      // A desktop that shows no tray: the dashboard, the app's only face then, says so.
+      backend.setState({ desktop: { trayProblem: NO_TRAY_ON_GNOME } });
+      await status.getByText('No tray icon on this desktop', { exact: false }).waitFor();
+      expect(await status.textContent()).toContain('closing it quits g8boot');
     });
   });
 
