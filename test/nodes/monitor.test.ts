@@ -384,6 +384,26 @@ describe('sweeps stream their results', () => {
     expect(h.monitor.nodes().find((n) => n.nodeId === hanging)).toMatchObject({ probe: { state: 'timeout' } });
   });
 
+  test('a node whose address is new is probed again before it is called timeout', async () => {
+    // The ZeroTier path is not up yet on the first try (nothing comes back), then it carries Redis' answer.
+    let connections = 0;
+    const warming = await startTcpPeer('127.77.2.43', (socket) => {
+      connections++;
+      socket.on('error', () => undefined);
+      if (connections > 1) socket.on('data', () => socket.write('+PONG\r\n'));
+    });
+    onTestFinished(() => warming.close());
+    const h = await harness();
+    // Authorized moments ago: its address is new.
+    const node = h.sim.addNode({ authorized: true, address: warming.address });
+    await h.monitor.sweepNow();
+    expect(connections).toBe(2);
+    expect(h.monitor.nodes()[0]).toMatchObject({ nodeId: node, state: 'ready', probe: { state: 'ready' } });
+    // The next sweep: one probe, as for any node that answers.
+    await h.monitor.sweepNow();
+    expect(connections).toBe(3);
+  });
+
   test("this computer's own node is marked, and never probed", async () => {
     const recording = await startTcpPeer('127.77.2.42', (socket) => socket.destroy());
     onTestFinished(() => recording.close());

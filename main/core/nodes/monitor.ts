@@ -44,6 +44,11 @@ export const DEFAULT_TIMING: MonitorTiming = {
   maxBackoffMs: 5 * 60_000,
 };
 export const DEFAULT_INTERVAL_MS = 30_000;
+/** A node whose address is younger than this may not be reachable yet: ZeroTier needs ~5 s to open the path. */
+const PATH_WARMUP_MS = 15_000;
+const PATH_RETRY_PAUSE_MS = 1000;
+/** What a path that does not carry packets yet looks like (a refusal means the path works). */
+const PATH_NOT_READY: ReadonlySet<string> = new Set(['timeout', 'unreachable']);
 /** How often a sweep under way reports its progress (`sweep-progress`): live tables redraw with what came in. */
 const PROGRESS_EVERY_MS = 100;
 /** After a node is authorized its address usually arrives within 15-20 s, sometimes over a minute. */
@@ -303,6 +308,17 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
       now,
       priority: (index) => lastTimedOut(targets[index]?.nodeId ?? ''),
       onResult: (index, result) => settle(members[probed[index]!]!, result),
+      // A node in its first seconds on the network is probed again before it is called timeout or unreachable.
+      retry: (index, result) => {
+        if (!PATH_NOT_READY.has(result.state)) return null;
+        const member = members[probed[index]!]!;
+        const prev = inventory.get(member.nodeId);
+        // Since when its address is known, as its record will say (seen arriving, or authorized moments ago).
+        const since = nextRecord(prev, member, result, at, { appeared: !prev && listedBefore }).addressSince;
+        const young = since !== null && now() - since < PATH_WARMUP_MS;
+        // The first probe used its whole deadline (timeout): again at once; an immediate "no route": after a pause.
+        return young ? (result.state === 'timeout' ? 0 : PATH_RETRY_PAUSE_MS) : null;
+      },
     }).finally(() => clearTimeout(progressTimer));
     // Deleted from the network: gone, and no longer a node of it.
     const gone: MonitorEvent[] = [];

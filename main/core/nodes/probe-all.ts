@@ -18,6 +18,12 @@ export interface ProbeAllOptions extends ProbeOptions {
   priority?: ((index: number) => number) | undefined;
   /** Called as each probe finishes (live tables). */
   onResult?: ((index: number, result: ProbeResult) => void) | undefined;
+  /**
+   * Asked once per probed node with its first result: a pause (ms) after which it is probed once more (within
+   * the same socket limit), the second result then standing for it; null to keep the first. For a node whose
+   * address is new, the ZeroTier path needs a few seconds before it carries packets.
+   */
+  retry?: ((index: number, result: ProbeResult) => number | null) | undefined;
 }
 
 /** Results in the order of `targets`. Never throws for a node: every failure is a state. */
@@ -32,7 +38,15 @@ export async function probeAll(targets: readonly ProbeTarget[], options: ProbeAl
     order.map(async (index) => {
       const target = targets[index]!;
       // Nodes without an address take no socket, so they do not wait for one.
-      const result = membershipFinding(target, options) ?? (await limit(() => probeNode(target, options)));
+      let result = membershipFinding(target, options);
+      if (result === null) {
+        result = await limit(() => probeNode(target, options));
+        const pause = options.retry?.(index, result) ?? null;
+        if (pause !== null) {
+          if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+          result = await limit(() => probeNode(target, options));
+        }
+      }
       results[index] = result;
       options.onResult?.(index, result);
     }),
