@@ -179,13 +179,17 @@ describe.skipIf(!canRun)('g8boot burn on a loop device', () => {
     }
   }, 60_000);
 
-  it('fails verification at the offset of a byte corrupted after writing', async () => {
+  it.each([
+    ['O_DIRECT', true],
+    ['a device refusing O_DIRECT: its cache dropped first', false],
+  ])('fails verification at the offset of a byte corrupted after writing, reading the drive, not the cache (%s)', async (_how, directIo) => {
     const target = loop(8 * MiB);
     const image = join(dir, 'corrupt.img');
     writeFileSync(image, Buffer.alloc(5 * MiB, 0xa5));
     const source = await fileSource(image);
     const drive = await driveForDevice(target.device);
     const corruptAt = 3 * MiB + 12345;
+    let cached: number | undefined;
     let error: BurnError | undefined;
     try {
       await burnImage({
@@ -193,9 +197,15 @@ describe.skipIf(!canRun)('g8boot burn on a loop device', () => {
         image: source,
         platform: 'linux',
         run: runCommand,
+        directIo,
         onProgress: (p) => {
           // Between the write and the read-back: change one byte on the "stick" (through its backing file).
+          // First the device is read through the page cache, and held open (the last close of a block device
+          // drops its cache), so the kernel holds the bytes as written: a read-back served from that cache would
+          // see no difference. Only reading the drive itself does.
           if (p.step === 'verify' && p.done === 0) {
+            cached = openSync(target.device, 'r');
+            readSync(cached, Buffer.alloc(5 * MiB), 0, 5 * MiB, 0);
             const fd = openSync(target.file, 'r+');
             writeSync(fd, Buffer.from([0x00]), 0, 1, corruptAt);
             closeSync(fd);
@@ -206,10 +216,30 @@ describe.skipIf(!canRun)('g8boot burn on a loop device', () => {
       error = e as BurnError;
     } finally {
       await source.close();
+      if (cached !== undefined) closeSync(cached);
     }
+    expect(cached).toBeDefined();
     expect(error?.step).toBe('verify');
     expect(error?.offset).toBe(corruptAt);
     expect(error?.message).toBe(`Verification failed: the drive holds different bytes at offset ${corruptAt} than the image.`);
+  }, 30_000);
+
+  it('times the write from opening the drive to the end of the sync, not the sync alone', async () => {
+    // An image that takes at least 8 x 40 ms to read: the write cannot honestly take less.
+    const target = loop(16 * MiB);
+    const image = join(dir, 'timed.img');
+    writeFileSync(image, Buffer.alloc(8 * MiB, 0x6b));
+    const file = await fileSource(image);
+    const slow = { ...file, read: async (position: number, into: Uint8Array) => {
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      await file.read(position, into);
+    } };
+    try {
+      const result = await burnImage({ drive: await driveForDevice(target.device), image: slow, platform: 'linux', run: runCommand, chunkBytes: MiB });
+      expect(result.writeSeconds).toBeGreaterThanOrEqual(0.3);
+    } finally {
+      await file.close();
+    }
   }, 30_000);
 
   it('says what the drive holds when cancelled mid-write', async () => {

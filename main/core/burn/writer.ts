@@ -31,6 +31,8 @@ export interface BurnOptions {
   chunkBytes?: number;
   /** Tests: write a regular file instead of a device (no O_DIRECT/O_EXCL, no unmount, no eject). */
   regularFile?: boolean;
+  /** Tests: open the device without O_DIRECT, as when a device refuses it (default true). */
+  directIo?: boolean;
 }
 
 const ALIGN = 4096;
@@ -124,8 +126,8 @@ async function alignedBuffer(handle: FileHandle, bytes: number, direct: boolean)
   throw new Error('no buffer alignment accepted by the device');
 }
 
-async function openDrive(path: PathLike, flags: number, drive: DriveView, step: BurnStep, regularFile: boolean): Promise<{ handle: FileHandle; direct: boolean }> {
-  const direct = !regularFile && process.platform === 'linux' && typeof constants.O_DIRECT === 'number';
+async function openDrive(path: PathLike, flags: number, drive: DriveView, step: BurnStep, regularFile: boolean, directIo = true): Promise<{ handle: FileHandle; direct: boolean }> {
+  const direct = directIo && !regularFile && process.platform === 'linux' && typeof constants.O_DIRECT === 'number';
   const exclusive = !regularFile && process.platform === 'linux' ? constants.O_EXCL : 0;
   try {
     return { handle: await open(path, flags | exclusive | (direct ? constants.O_DIRECT : 0)), direct };
@@ -165,6 +167,16 @@ function throwIfCancelled(signal: AbortSignal | undefined, step: BurnStep, offse
   });
 }
 
+async function dropDeviceCache(options: BurnOptions): Promise<void> {
+  const device = options.drive.device;
+  const result = await options.run('blockdev', ['--flushbufs', device], { timeoutMs: 60_000 }).catch((error: unknown) => ({ code: null, stdout: '', stderr: errnoText(error) }));
+  if (result.code !== 0) {
+    throw new BurnError('verify', `Cannot read ${device} back past the kernel's cache: blockdev --flushbufs failed (${result.stderr.trim().slice(0, 200) || `exit ${result.code}`}).`, {
+      hint: 'It was written but is not verified. Unplug it, plug it in again and write it again.',
+    });
+  }
+}
+
 function firstDifference(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
@@ -199,10 +211,13 @@ export async function burnImage(options: BurnOptions): Promise<BurnResult> {
   }
   throwIfCancelled(signal, 'write', 0, total);
 
-  // 2. Open it exclusively.
+  // 2. Open it exclusively. The write's time runs from here to the end of the sync: opening, writing every
+  // byte and flushing them to the drive, which is what the person waits for (and what `dd oflag=direct
+  // conv=fsync` takes). The reporter's clock restarts at each step, so it cannot measure this.
+  const writeStarted = performance.now();
   report.begin('open');
   const path = writePath(drive, platform);
-  const { handle, direct } = await openDrive(path, constants.O_RDWR, drive, 'open', regular);
+  const { handle, direct } = await openDrive(path, constants.O_RDWR, drive, 'open', regular, options.directIo);
   const hash = createHash('sha256');
   let writeSeconds = 0;
   try {
@@ -268,7 +283,7 @@ export async function burnImage(options: BurnOptions): Promise<BurnResult> {
     } catch (error) {
       throw new BurnError('sync', `Flushing the drive failed: ${errnoText(error)}.`, { cause: error, hint: `The stick may have been pulled out. ${partialStateHint(total, total)}` });
     }
-    writeSeconds = report.elapsedSeconds();
+    writeSeconds = (performance.now() - writeStarted) / 1000;
   } finally {
     await handle.close().catch(() => {});
   }
@@ -308,8 +323,12 @@ async function verify(options: BurnOptions, report: Reporter, chunk: number, reg
   const { drive, image, platform, signal } = options;
   const total = image.size;
   report.begin('verify', total);
-  const { handle, direct } = await openDrive(writePath(drive, platform), constants.O_RDONLY, drive, 'verify', regular);
+  const { handle, direct } = await openDrive(writePath(drive, platform), constants.O_RDONLY, drive, 'verify', regular, options.directIo);
   try {
+    // Without O_DIRECT (a device that refuses it) reads could be served from the kernel's cache of the drive,
+    // which holds what was written whether or not the drive kept it: drop that cache first (BLKFLSBUF), or
+    // verifying would prove nothing. (macOS reads the raw device and Windows the physical drive: no cache.)
+    if (!direct && !regular && platform === 'linux') await dropDeviceCache(options);
     // Several reads in flight: the drive (or the loop device's worker) always has the next one queued.
     const depth = 3;
     const deviceBuffers: Buffer[] = [];
