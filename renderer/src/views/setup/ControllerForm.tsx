@@ -11,7 +11,7 @@ import { g8boot } from '../../data/bridge.ts';
 const KINDS: { kind: ControllerKindView; title: string; text: string }[] = [
   { kind: 'central', title: 'ZeroTier Central', text: 'Networks hosted by ZeroTier (my.zerotier.com). Paste an API access token.' },
   { kind: 'local', title: 'Self-hosted controller', text: 'The network controller inside zerotier-one on this machine (as ztncui uses).' },
-  { kind: 'demo', title: 'Demo network', text: 'A simulated network on this computer whose G8OS nodes join by themselves: try g8boot without an account.' },
+  { kind: 'demo', title: 'Demo network', text: 'An offline network on this computer whose G8OS nodes join by themselves and answer like core0 (the same demo as `npx g8boot demo`): try g8boot without an account.' },
 ];
 
 interface ControllerFormProps {
