@@ -11,7 +11,7 @@
  * host-dependent part (this computer's LAN addresses, the defaults) is main/core/boot/boot-targets.ts.
  */
 import { InvalidInputError } from './errors.ts';
-import { isLoopbackHost, parseBaseUrl, quote } from './validate.ts';
+import { isLoopbackHost, parseBaseUrl, parseHttpUrl, quote } from './validate.ts';
 
 /** The boot service's port unless told otherwise (`g8boot serve`, the app's boot service). */
 export const DEFAULT_BOOT_SERVICE_PORT = 8088;
@@ -161,6 +161,30 @@ export function parseBootUrl(input: string, options: { what?: string; lanAddress
       'E_LOOPBACK_BOOT_URL',
       `The ${what} ${quote(input)} points at ${host}, which a booting machine resolves to itself: the image would never find the boot service.`,
       { hint: bootUrlAlternatives(portOf(url), options.lanAddresses, options.face) },
+    );
+  }
+  return url;
+}
+
+/**
+ * The parser for a kernel URL that a booting machine fetches itself: the inline mode's `--kernel` (stage 1
+ * chains it) and `serve --kernel-url` (stage 2 chains it). Like a boot URL, an address only this computer can
+ * reach is refused (E_LOOPBACK_BOOT_URL, exit 2), with the addresses to use instead and the boot service's own
+ * kernel cache as the other way.
+ */
+export function parseNodeKernelUrl(input: string, options: { what?: string; lanAddresses?: readonly string[]; face?: 'cli' | 'app' } = {}): string {
+  const what = options.what ?? 'kernel URL';
+  const url = parseHttpUrl(input, what);
+  const parsed = new URL(url);
+  if (isThisComputerOnly(parsed.hostname)) {
+    const port = portOf(url);
+    const rest = `${parsed.pathname}${parsed.search}`;
+    const lan = options.lanAddresses?.length ? options.lanAddresses.map((a) => `http://${a.includes(':') ? `[${a}]` : a}:${port}${rest}`).join(' or ') : `http://<this computer's LAN address>:${port}${rest}`;
+    const cache = options.face === 'app' ? 'add the kernel to the boot service (g8boot kernel add <file>) and chain to a boot URL instead' : 'add the kernel to the boot service (g8boot kernel add <file>): nodes then fetch it from there';
+    throw new InvalidInputError(
+      'E_LOOPBACK_BOOT_URL',
+      `The ${what} ${quote(input)} points at ${parsed.hostname}, which the booting machine resolves to itself: it would never fetch the kernel.`,
+      { hint: `For a VM on this computer use http://${NAT_GUEST_HOST}:${port}${rest}; for a machine on your LAN ${lan}; or ${cache}.` },
     );
   }
   return url;

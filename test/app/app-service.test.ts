@@ -218,6 +218,10 @@ describe('boot media and the boot service', () => {
   it('builds an image only after validating, where the person chose, with progress', async () => {
     const { service, deps, events } = await start();
     expect(await rejection(service.api.buildImage({ netid: 'nope', bootUrls: ['http://10.0.2.2:8088'], kind: 'hybrid' }))).toMatchObject({ code: 'E_INVALID_NETWORK_ID' });
+    // The booting machine fetches an inline kernel itself: a loopback kernel URL is refused like a loopback boot URL.
+    expect(await rejection(service.api.buildImage({ netid: '8056c2e21c000001', kernelUrl: 'http://127.0.0.1:8088/kernel/g8os', kind: 'hybrid' }))).toMatchObject({
+      code: 'E_LOOPBACK_BOOT_URL',
+    });
     expect(deps.saveDialogs).toHaveLength(0);
     deps.saveAnswers.push(null);
     expect(await service.api.buildImage({ netid: '8056c2e21c000001', bootUrls: ['http://10.0.2.2:8088'], kind: 'hybrid' })).toBeNull();

@@ -234,6 +234,9 @@ describe('bad input: one clear message, exit code 2, no file left behind', () =>
     ['IPv6 loopback', ['--netid', NWID, '--boot-url', 'http://[::1]:8088'], /points at \[::1\]/],
     ['IPv6 unspecified', ['--netid', NWID, '--boot-url', 'http://[::]:8088'], /points at \[::\]/],
     ['a loopback URL among several', ['--netid', NWID, '--boot-url', BOOT_URL, '--boot-url', 'http://127.1:9000'], /boot URL #2 .*points at 127\.0\.0\.1[\s\S]*:9000/],
+    // Inline mode: the booting machine fetches the kernel itself, so a loopback kernel URL can never work either.
+    ['a loopback kernel URL', ['--netid', NWID, '--kernel', 'http://127.0.0.1:8088/kernel/g8os'], /kernel URL .*points at 127\.0\.0\.1, which the booting machine resolves to itself[\s\S]*http:\/\/10\.0\.2\.2:8088\/kernel\/g8os/],
+    ['a localhost kernel URL', ['--netid', NWID, '--kernel', 'http://localhost/g8os.efi'], /kernel URL .*points at localhost/],
   ];
   it.each(cases)('%s', async (_what, args, message) => {
     const out = mkdtempSync(join(tmpdir(), 'g8boot-bad-'));

@@ -83,6 +83,13 @@ describe('g8boot serve', () => {
     expect(r.stderr).toMatch(/which a booting machine resolves to itself/);
   });
 
+  it.each([['http://127.0.0.1:8088/kernel/g8os'], ['http://localhost/g8os.efi'], ['http://[::1]/g8os']])('refuses --kernel-url %s (nodes fetch it themselves) with exit code 2', async (url) => {
+    const r = await runCli(['serve', '--kernel-url', url], { env: { G8BOOT_HOME: dir } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/kernel URL .* which the booting machine resolves to itself/);
+    expect(r.stderr).toMatch(/g8boot kernel add/);
+  });
+
   it.each([['nonsense'], ['127.0.0.1:99999'], ['[::1:8088'], ['127.0.0.1:']])('refuses --listen %s with exit code 2', async (listen) => {
     const r = await runCli(['serve', '--listen', listen], { env: { G8BOOT_HOME: dir } });
     expect(r.code).toBe(2);

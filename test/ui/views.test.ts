@@ -292,6 +292,15 @@ describe('renderer views', () => {
       expect(builds).toEqual([]);
       await app.screenshot('boot-media-loopback-refused-light');
 
+      // A kernel booted directly is fetched by the booting machine too: a loopback kernel URL is refused the same way.
+      await page.getByRole('radio', { name: 'A kernel, directly' }).check();
+      await page.getByLabel('Kernel URL').fill('http://127.0.0.1:8088/kernel/g8os');
+      await page.getByRole('button', { name: 'Build and save…' }).click();
+      await page.getByRole('alert').filter({ hasText: 'would never fetch the kernel' }).waitFor();
+      expect(await page.getByRole('alert').textContent()).toContain('http://10.0.2.2:8088/kernel/g8os');
+      expect(builds).toEqual([]);
+      await page.getByRole('radio', { name: 'Chain to a boot URL (the boot service)' }).check();
+
       // The LAN: the service listens on loopback, so the form asks before opening it, saying what that exposes.
       await urls.fill('http://10.0.2.2:8088\nhttp://192.168.1.20:8088');
       await page.getByRole('button', { name: 'Open the boot service to the LAN…' }).click();

@@ -37,11 +37,11 @@ export function registerServeCommands(program: Command): void {
     .option('--json', 'print each boot request as a JSON line')
     .option('--quiet', 'do not log boot requests')
     .action(async (opts: ServeOptions) => {
-      const { parseHttpUrl, parseKernelArgs } = await import('../../common/validate.ts');
-      const { parseBootUrl } = await import('../../common/boot-url.ts');
+      const { parseKernelArgs } = await import('../../common/validate.ts');
+      const { parseBootUrl, parseNodeKernelUrl } = await import('../../common/boot-url.ts');
       const listen = parseListenAddress(opts.listen);
       const publicUrl = opts.publicUrl === undefined ? undefined : parseBootUrl(opts.publicUrl, { what: 'public URL' });
-      const kernelUrl = opts.kernelUrl === undefined ? undefined : parseHttpUrl(opts.kernelUrl, 'kernel URL');
+      const kernelUrl = opts.kernelUrl === undefined ? undefined : parseNodeKernelUrl(opts.kernelUrl);
       const kernelArgs = parseKernelArgs(opts.kernelArgs);
       const { checkKernelDir, defaultKernel, defaultKernelDir, listKernels } = await import('../../core/boot/service/kernels.ts');
       const kernelDir = opts.kernelDir ?? defaultKernelDir();

@@ -3,14 +3,9 @@
  * stage 1, lay out the image, write it atomically. Shared by the CLI, the tray app and the boot service.
  */
 import { createHash } from 'node:crypto';
-import { parseBootUrl, type BootTarget } from '../../common/boot-url.ts';
+import { parseBootUrl, parseNodeKernelUrl, type BootTarget } from '../../common/boot-url.ts';
 import { InvalidInputError } from '../../common/errors.ts';
-import {
-  parseBootNetworkId,
-  parseHttpUrl,
-  parseKernelArgs,
-  type NetworkId,
-} from '../../common/validate.ts';
+import { parseBootNetworkId, parseKernelArgs, type NetworkId } from '../../common/validate.ts';
 import { VERSION } from '../version.ts';
 import { defaultBootTargets, labelBootUrls, thisComputersLanAddresses, type BootHostFacts } from './boot-targets.ts';
 import { imageTimestamp, planBootImage, type BootFiles, type BootImage } from './image.ts';
@@ -85,7 +80,7 @@ export function bootMediaSpec(
   return {
     networkId,
     mode: 'inline',
-    kernelUrl: parseHttpUrl(request.kernelUrl!, 'kernel URL'),
+    kernelUrl: parseNodeKernelUrl(request.kernelUrl!, { lanAddresses: thisComputersLanAddresses(facts) }),
     kernelArgs,
   };
 }

@@ -6,7 +6,7 @@
  * Main asks where to save, then builds; `build-progress` events drive the progress bar.
  */
 import { useEffect, useState } from 'react';
-import { parseBootUrl, reachOf, type BootTarget, type KnownAddress } from '../../../../main/common/boot-url.ts';
+import { parseBootUrl, parseNodeKernelUrl, reachOf, type BootTarget, type KnownAddress } from '../../../../main/common/boot-url.ts';
 import type { BootServiceView, BuildImageRequest, BuildImageResult } from '../../../../main/common/ipc.ts';
 import { parseBootNetworkId, parseHttpUrl } from '../../../../main/common/validate.ts';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
@@ -36,7 +36,7 @@ function toRequest(netid: string, source: Source, bootUrls: string, kernelUrl: s
       const many = lines.length > 1;
       return { netid: id, bootUrls: lines.map((line, i) => parseBootUrl(line, { what: many ? `boot URL #${i + 1}` : 'boot URL', lanAddresses, face: 'app' })), kind };
     }
-    return { netid: id, kernelUrl: parseHttpUrl(kernelUrl.trim(), 'kernel URL'), kernelArgs: kernelArgs.trim() || undefined, kind };
+    return { netid: id, kernelUrl: parseNodeKernelUrl(kernelUrl.trim(), { lanAddresses, face: 'app' }), kernelArgs: kernelArgs.trim() || undefined, kind };
   } catch (error) {
     return errorText(error);
   }
