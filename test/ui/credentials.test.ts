@@ -11,7 +11,7 @@ import type { Browser } from 'playwright-core';
 import { callForIpc } from '../../main/app/ipc/handlers.ts';
 import { createAppService, type AppService } from '../../main/app/service/app-service.ts';
 import { startSimulator, type Simulator } from '../../main/core/zerotier/simulator/server.ts';
-import { testAppDeps, type TestDeps } from '../app/deps.ts';
+import { fakeCipher, testAppDeps, type TestDeps } from '../app/deps.ts';
 import { selfSignedCertificate, startRedis, type Certificate, type Peer } from '../nodes/peers.ts';
 import { buildRenderer, launchChromium, openApp, serveDirectory } from './harness.ts';
 
@@ -112,6 +112,36 @@ describe('credentials in the dashboard', () => {
       expect(app.problems).toEqual([]);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('credentials in the dashboard on a system without a keyring', () => {
+  it('Settings says the password would be obfuscated, not encrypted, and offers the JWT file', { timeout: 60_000 }, async () => {
+    // Linux with no libsecret/KWallet: Electron's safeStorage falls back to a fixed key (basic_text).
+    const plainDeps = await testAppDeps({ cipher: fakeCipher({ backend: 'basic_text' }) });
+    const plainService = createAppService(plainDeps);
+    await plainService.ready;
+    await plainService.api.connect({ kind: 'central', token: sim.token, url: sim.centralBase });
+    const app = await openApp(browser, {
+      url: site.url,
+      backend: { api: plainService.api, on: plainService.on, call: (method, args) => callForIpc(plainService.api, method, args) },
+    });
+    try {
+      const { page } = app;
+      await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Settings' }).click();
+      const panel = page.getByRole('group', { name: /core0 password/ });
+      await panel.getByText('This system has no keyring').waitFor();
+      expect(await panel.textContent()).toContain('obfuscated, not encrypted');
+      await page.getByLabel('Password or JWT').fill(SECRET);
+      await page.getByRole('button', { name: 'Set password' }).click();
+      await panel.getByText('A password is set (stored obfuscated').waitFor();
+      expect(await panel.textContent()).not.toContain('stored encrypted');
+      expect(app.problems).toEqual([]);
+    } finally {
+      await app.close();
+      await plainService.dispose();
+      await plainDeps.cleanup();
     }
   });
 });

@@ -3,7 +3,7 @@
  * never holds a stored password: it sends a new one to main once, and learns back only "a password is set".
  */
 import { useState } from 'react';
-import type { RedisCredentialsUpdate, RedisCredentialsView } from '../../../../main/common/ipc.ts';
+import type { AppState, RedisCredentialsUpdate, RedisCredentialsView } from '../../../../main/common/ipc.ts';
 import { useAnnounce } from '../../components/Announcer.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { useCall } from '../../components/useCall.ts';
@@ -15,7 +15,10 @@ const SOURCE_WORDS: Record<RedisCredentialsView['password'], string> = {
   file: 'The password is read from a JWT file before each check:',
 };
 
-export function RedisCredentialsPanel({ credentials }: { credentials: RedisCredentialsView | null }) {
+/** Where a stored password is kept, said truthfully: without a keyring, Electron's safeStorage only obfuscates. */
+const STORED_WITHOUT_KEYRING = 'A password is set (stored obfuscated, not encrypted: this system has no keyring).';
+
+export function RedisCredentialsPanel({ credentials, secretStorage }: { credentials: RedisCredentialsView | null; secretStorage: AppState['secretStorage'] }) {
   const [secret, setSecret] = useState('');
   const [file, setFile] = useState('');
   const save = useCall((update: RedisCredentialsUpdate) => g8boot().setRedisCredentials(update));
@@ -34,12 +37,22 @@ export function RedisCredentialsPanel({ credentials }: { credentials: RedisCrede
     <fieldset className="credentials">
       <legend>core0 password for network {credentials.networkId}</legend>
       <p>
-        {SOURCE_WORDS[credentials.password]} {credentials.password === 'file' && <span className="mono">{credentials.passwordFile}</span>}
+        {credentials.password === 'stored' && secretStorage === 'basic-text' ? STORED_WITHOUT_KEYRING : SOURCE_WORDS[credentials.password]}{' '}
+        {credentials.password === 'file' && <span className="mono">{credentials.passwordFile}</span>}
       </p>
       <p className="muted">
         It is sent only over TLS to the certificate g8boot trusts for each node (the first one it saw, unless you trust another), never to a node
         whose certificate changed.
       </p>
+      {secretStorage === 'basic-text' && (
+        <p className="notice notice-warn">
+          This system has no keyring (libsecret or KWallet): a password set here is stored obfuscated, not encrypted. A JWT file readable only by you
+          avoids that.
+        </p>
+      )}
+      {secretStorage === 'unavailable' && (
+        <p className="notice notice-warn">This system cannot store secrets: give the full path of a JWT file instead of the password.</p>
+      )}
       <div className="form-grid">
         <label className="field">
           <span>Password or JWT</span>

@@ -111,7 +111,7 @@ export function SettingsView({ state }: { state?: AppState | undefined } = {}) {
           </button>
         </div>
       </form>
-      <RedisCredentialsPanel credentials={state?.redisCredentials ?? null} />
+      <RedisCredentialsPanel credentials={state?.redisCredentials ?? null} secretStorage={state?.secretStorage ?? 'os'} />
     </>
   );
 }
