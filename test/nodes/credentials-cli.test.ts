@@ -16,7 +16,7 @@ import { testSimulator } from '../zerotier/helpers.ts';
 import { NWID } from './fixtures.ts';
 import { REDIS_PORT, selfSignedCertificate, startFakeCore0, startRecordingPeer, startRedis, type Certificate, type Peer, type RecordingPeer } from './peers.ts';
 
-const A = { core0: '127.77.7.1', hostile: '127.77.7.2', silent: '127.77.7.3', fakeCore0: '127.77.7.4', watched: '127.77.7.5' };
+const A = { core0: '127.77.7.1', hostile: '127.77.7.2', silent: '127.77.7.3', fakeCore0: '127.77.7.4', watched: '127.77.7.5', echoing: '127.77.7.6' };
 const SECRET = 'eyJhbGciOiJFUzM4NCJ9.the-organization-jwt-7f3a';
 
 let first: Certificate;
@@ -228,6 +228,25 @@ describe('never in clear, through the built CLI', () => {
     expect(hostile.received()).not.toContain('AUTH');
     expectNoSecret(table, asJson);
     expect(everythingWritten(env.G8BOOT_HOME!).replace(`${SECRET}\n`, '')).not.toContain(SECRET);
+  });
+
+  test('a node that repeats the password in its refusal: the password is not written anywhere', async () => {
+    // Trusted on first use, so it got the password; it must not get it into g8boot's files and output too.
+    const echoing = await startRecordingPeer(A.echoing, { tls: first, authReply: (password) => `-ERR ${'x'.repeat(80)} invalid password '${password}'\r\n` });
+    onTestFinished(() => echoing.close());
+    const sim = await testSimulator();
+    const id = sim.addNode({ authorized: true, address: A.echoing });
+    const env = environment(sim, { G8BOOT_REDIS_PASSWORD: SECRET });
+    const asJson = await runCli(['nodes', NWID, '--json', '--timeout', '2'], { env });
+    const table = await runCli(['nodes', NWID, '--timeout', '2'], { env });
+    expect(echoing.received()).toContain(SECRET);
+    const [node] = json(asJson);
+    expect(node).toMatchObject({ nodeId: id, probe: 'auth-failed' });
+    expect(node!.detail).toContain('invalid password');
+    expectNoSecret(asJson, table);
+    // Not even the start of it (the detail is cut at 120 characters).
+    expect(asJson.stdout).not.toContain(SECRET.slice(0, 8));
+    expect(everythingWritten(env.G8BOOT_HOME!)).not.toContain(SECRET.slice(0, 8));
   });
 
   test('watch --policy auto-verify: a node that wants a password is reported, never deauthorized', async () => {

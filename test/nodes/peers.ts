@@ -305,10 +305,11 @@ export interface RecordingPeer extends Peer {
 }
 
 /**
- * A hostile node: whatever it is asked, it answers `-NOAUTH` (AUTH itself gets `+OK`), and it records every byte
- * it receives. Plain TCP, or TLS with `tls` (it then records what came through the encrypted channel).
+ * A hostile node: whatever it is asked, it answers `-NOAUTH` (AUTH itself gets `+OK`, or `authReply(password)`),
+ * and it records every byte it receives. Plain TCP, or TLS with `tls` (it then records what came through the
+ * encrypted channel).
  */
-export async function startRecordingPeer(address: string, options: { tls?: Certificate } = {}): Promise<RecordingPeer> {
+export async function startRecordingPeer(address: string, options: { tls?: Certificate; authReply?: (password: string) => string } = {}): Promise<RecordingPeer> {
   const chunks: Buffer[] = [];
   let connections = 0;
   const sockets = new Set<Socket>();
@@ -322,7 +323,10 @@ export async function startRecordingPeer(address: string, options: { tls?: Certi
       pending = Buffer.concat([pending, chunk]);
       const { commands, used } = parseCommands(pending);
       pending = pending.subarray(used);
-      for (const [name = ''] of commands) socket.write(name.toUpperCase() === 'AUTH' ? '+OK\r\n' : '-NOAUTH Authentication required.\r\n');
+      for (const [name = '', ...args] of commands) {
+        if (name.toUpperCase() !== 'AUTH') socket.write('-NOAUTH Authentication required.\r\n');
+        else socket.write(options.authReply ? options.authReply(args.at(-1) ?? '') : '+OK\r\n');
+      }
     });
   };
   const server: Server = options.tls

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import * as v from 'valibot';
+import { withoutPassword } from './credentials.ts';
 import { normalizeFingerprint, peerFingerprint } from './redis-dialogue.ts';
 import type { SocketGauge } from './socket-gauge.ts';
 
@@ -120,9 +121,9 @@ export async function core0Ping(options: Core0PingOptions): Promise<Core0PingRes
     // Whole seconds: the Redis of core0 1.x takes no fractional timeouts. The timer above bounds it anyway.
     const raw = await redis.brpoplpush(`result:${id}`, `result:${id}`, Math.max(1, Math.ceil(options.timeoutMs / 1000)));
     if (raw === null) return { answer: null, detail: `core0 did not answer core.ping within ${options.timeoutMs} ms` };
-    return answerFrom(raw);
+    return answerFrom(withoutPassword(raw, options.password));
   } catch (error) {
-    return { answer: null, detail: cut ?? `core.ping failed: ${error instanceof Error ? clean(error.message) : String(error)}` };
+    return { answer: null, detail: cut ?? `core.ping failed: ${clean(withoutPassword(error instanceof Error ? error.message : String(error), options.password))}` };
   } finally {
     clearTimeout(timer);
     redis.disconnect();

@@ -52,3 +52,12 @@ export async function readPasswordFile(path: string): Promise<string> {
   }
   return password;
 }
+
+/**
+ * `text` from a node (a Redis error, core0's answer) with the password taken out: a node that got it (trusted on
+ * first use, or plain text the person allowed) may say it back, and what it says ends up in the inventory, the
+ * output and the app. Done before any text is shortened, so no part of it survives.
+ */
+export function withoutPassword(text: string, password: string | undefined): string {
+  return password ? text.split(password).join('(the password)') : text;
+}

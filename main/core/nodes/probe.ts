@@ -11,6 +11,7 @@
 import { isIP, isIPv4 } from 'node:net';
 import type { ProbeResult, ProbeState } from '../../common/nodes.ts';
 import { core0Ping } from './core0-ping.ts';
+import { withoutPassword } from './credentials.ts';
 import { normalizeFingerprint, talkToRedis, wantsAuth, type DialogueOutcome } from './redis-dialogue.ts';
 import type { SocketGauge } from './socket-gauge.ts';
 
@@ -135,6 +136,14 @@ function classify(outcome: DialogueOutcome, tls: boolean, options: { connectTime
   }
 }
 
+/** What a node said, without the password it may say back (see withoutPassword). */
+function hidePassword(outcome: DialogueOutcome, password: string | undefined): DialogueOutcome {
+  if (!password) return outcome;
+  if (outcome.kind === 'password-refused' || outcome.kind === 'handshake-failed') return { ...outcome, message: withoutPassword(outcome.message, password) };
+  if (outcome.kind === 'answered' && typeof outcome.reply.value === 'string') return { ...outcome, reply: { ...outcome.reply, value: withoutPassword(outcome.reply.value, password) } as typeof outcome.reply };
+  return outcome;
+}
+
 /** Probe one address. Never throws: every failure is a state. */
 export async function probeRedis(address: string, options: ProbeOptions = {}): Promise<ProbeResult> {
   const port = options.port ?? REDIS_PORT;
@@ -178,6 +187,7 @@ export async function probeRedis(address: string, options: ProbeOptions = {}): P
     tls = true;
     outcome = await attempt(true);
   }
+  outcome = hidePassword(outcome, options.password);
   const finding = classify(outcome, tls, { connectTimeoutMs, timeoutMs, allowPlaintext, pinned, passwordUnavailable: options.passwordUnavailable });
   if (!options.deep || finding.state !== 'ready') return result(finding);
 
