@@ -31,8 +31,8 @@ const loops: LoopDevice[] = [];
 let dir: string;
 let server: RecordingServer;
 
-function loop(sizeBytes: number, name?: string): LoopDevice {
-  const created = createLoopDevice(sizeBytes, name);
+function loop(sizeBytes: number, name?: string, options?: { readOnly?: boolean }): LoopDevice {
+  const created = createLoopDevice(sizeBytes, name, options);
   loops.push(created);
   return created;
 }
@@ -151,6 +151,12 @@ describe.skipIf(!canRun)('g8boot burn on a loop device', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/too small for the image/);
     expect(readFileSync(tiny.file).every((b) => b === 0)).toBe(true);
+    // Read-only (a write-protect switch): the person is told to unlock it.
+    const locked = loop(4 * MiB, 'locked', { readOnly: true });
+    r = await runCli(['burn', '--image', image, '--device', locked.device, '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Refusing to write Loop device, 4.2 MB \(\/dev\/loop\d+\): read-only .*\n.*hint: Slide its write-protect switch .* Nothing was written\./);
+    expect(readFileSync(locked.file).every((b) => b === 0)).toBe(true);
     // A file is not a drive (`iso -o` writes files).
     r = await runCli(['burn', '--image', image, '--device', image, '--yes']);
     expect(r.code).toBe(2);

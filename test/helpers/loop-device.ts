@@ -19,12 +19,13 @@ export function loopDevicesAvailable(): boolean {
   return process.getuid?.() === 0 && (existsSync('/usr/sbin/losetup') || existsSync('/sbin/losetup'));
 }
 
-export function createLoopDevice(sizeBytes: number, name = 'stick'): LoopDevice {
+/** `readOnly`: attached with `losetup -r`, like a stick with its write-protect switch on. */
+export function createLoopDevice(sizeBytes: number, name = 'stick', options: { readOnly?: boolean } = {}): LoopDevice {
   const dir = mkdtempSync(join(tmpdir(), `g8boot-loop-${process.pid}-`));
   const file = join(dir, `${name}.img`);
   writeFileSync(file, '');
   truncateSync(file, sizeBytes);
-  const device = execFileSync('losetup', ['-f', '--show', file], { encoding: 'utf8' }).trim();
+  const device = execFileSync('losetup', [...(options.readOnly ? ['-r'] : []), '-f', '--show', file], { encoding: 'utf8' }).trim();
   if (!/^\/dev\/loop\d+$/.test(device)) throw new Error(`losetup answered ${JSON.stringify(device)}`);
   let attached = true;
   return {

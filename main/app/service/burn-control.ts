@@ -8,7 +8,8 @@ import { G8bootError, serializeError } from '../../common/errors.ts';
 import type { BurnImageRequest, BurnProgress, BurnResult, BurnStatusView, DriveView } from '../../common/burn.ts';
 import { imageFileName, parseBootMediaRequest, planBootMedia } from '../../core/boot/boot-media.ts';
 import { loadToolchain } from '../../core/boot/toolchain/load.ts';
-import { burn, checkBurn, driveForDevice, listDrives, thisHost, type DriveHost } from '../../core/burn/index.ts';
+import { burn, BurnError, checkBurn, driveForDevice, listDrives, thisHost, type DriveHost } from '../../core/burn/index.ts';
+import { partialStateHint } from '../../core/burn/burn-error.ts';
 import type { WriterProgram } from '../../core/burn/elevate.ts';
 
 export interface BurnControlOptions {
@@ -36,6 +37,51 @@ export function createBurnControl(options: BurnControlOptions) {
     options.onChange(next);
   };
 
+  /** The write itself, once this request holds the one write slot (`own` cancels it). */
+  async function writeClaimed(request: BurnImageRequest, own: AbortController): Promise<BurnResult> {
+    const spec = parseBootMediaRequest({ netid: request.netid, bootUrls: request.bootUrls, kernelUrl: request.kernelUrl, kernelArgs: request.kernelArgs });
+    const image = planBootMedia(await loadToolchain(options.toolchainDir), spec, options.env);
+    const named = namedDevices(options.env).includes(request.device);
+    // The same checks as the CLI's --device: the renderer's pick is not trusted to be a stick.
+    const { drive, source } = await checkBurn(request.device, { kind: 'layout', layout: image.layout, name: imageFileName(spec.networkId, 'usb') }, host);
+    if (drive.bus === 'loop' && !named) {
+      await source.close();
+      throw new G8bootError('E_DRIVE_REFUSED', `${drive.device} is a loop device, not a stick.`, { hint: 'Name it in G8BOOT_BURN_DEVICES to write it on purpose.' });
+    }
+    const started: BurnProgress = { step: 'prepare', done: 0, total: source.size, bytesPerSecond: 0, etaSeconds: null };
+    const base = { device: drive.device, description: drive.description, sizeBytes: drive.sizeBytes, result: null, error: null };
+    publish({ ...base, state: 'running', progress: started });
+    try {
+      if (own.signal.aborted) {
+        await source.close();
+        throw new BurnError('write', 'Cancelled before writing.', { offset: 0, cancelled: true, hint: partialStateHint(0, source.size) });
+      }
+      const result = await burn({
+        drive,
+        image: { kind: 'layout', layout: image.layout, name: imageFileName(spec.networkId, 'usb') },
+        source,
+        eject: true,
+        signal: own.signal,
+        writer: options.writer,
+        host,
+        onProgress: (progress) => publish({ ...base, state: 'running', progress }),
+      });
+      publish({ ...base, state: 'verified', progress: { step: 'eject', done: result.bytes, total: result.bytes, bytesPerSecond: 0, etaSeconds: 0 }, result });
+      return result;
+    } catch (error) {
+      const serialized = serializeError(error);
+      const step = (error as { step?: BurnStatusView['progress']['step'] }).step;
+      const offset = (error as { offset?: number | null }).offset;
+      publish({
+        ...base,
+        state: serialized.code === 'E_BURN_CANCELLED' ? 'cancelled' : 'failed',
+        progress: status?.progress ?? started,
+        error: { ...serialized, ...(step ? { step, offset: offset ?? null } : {}) },
+      });
+      throw error;
+    }
+  }
+
   return {
     status: (): BurnStatusView | null => status,
 
@@ -53,44 +99,13 @@ export function createBurnControl(options: BurnControlOptions) {
       if (controller) {
         throw new G8bootError('E_BURN_BUSY', `A stick is being written already (${status?.description ?? 'another drive'}).`, { hint: 'Wait for it to finish, or cancel it.' });
       }
-      const spec = parseBootMediaRequest({ netid: request.netid, bootUrls: request.bootUrls, kernelUrl: request.kernelUrl, kernelArgs: request.kernelArgs });
-      const image = planBootMedia(await loadToolchain(options.toolchainDir), spec, options.env);
-      const named = namedDevices(options.env).includes(request.device);
-      // The same checks as the CLI's --device: the renderer's pick is not trusted to be a stick.
-      const { drive, source } = await checkBurn(request.device, { kind: 'layout', layout: image.layout, name: imageFileName(spec.networkId, 'usb') }, host);
-      if (drive.bus === 'loop' && !named) {
-        await source.close();
-        throw new G8bootError('E_DRIVE_REFUSED', `${drive.device} is a loop device, not a stick.`, { hint: 'Name it in G8BOOT_BURN_DEVICES to write it on purpose.' });
-      }
+      // Claimed before the first await: a second request arriving while this one builds the image and checks the
+      // drive (a double click) must be refused as busy, not start a second writer on the same drive. A cancel sent
+      // meanwhile is honoured before anything is written.
       const own = new AbortController();
       controller = own;
-      const started: BurnProgress = { step: 'prepare', done: 0, total: source.size, bytesPerSecond: 0, etaSeconds: null };
-      const base = { device: drive.device, description: drive.description, sizeBytes: drive.sizeBytes, result: null, error: null };
-      publish({ ...base, state: 'running', progress: started });
       try {
-        const result = await burn({
-          drive,
-          image: { kind: 'layout', layout: image.layout, name: imageFileName(spec.networkId, 'usb') },
-          source,
-          eject: true,
-          signal: own.signal,
-          writer: options.writer,
-          host,
-          onProgress: (progress) => publish({ ...base, state: 'running', progress }),
-        });
-        publish({ ...base, state: 'verified', progress: { step: 'eject', done: result.bytes, total: result.bytes, bytesPerSecond: 0, etaSeconds: 0 }, result });
-        return result;
-      } catch (error) {
-        const serialized = serializeError(error);
-        const step = (error as { step?: BurnStatusView['progress']['step'] }).step;
-        const offset = (error as { offset?: number | null }).offset;
-        publish({
-          ...base,
-          state: serialized.code === 'E_BURN_CANCELLED' ? 'cancelled' : 'failed',
-          progress: status?.progress ?? started,
-          error: { ...serialized, ...(step ? { step, offset: offset ?? null } : {}) },
-        });
-        throw error;
+        return await writeClaimed(request, own);
       } finally {
         controller = null;
       }

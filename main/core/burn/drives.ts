@@ -66,7 +66,10 @@ export async function listDrives(host: DriveHost = thisHost()): Promise<DriveVie
 export function refuseUnlessWritable(drive: DriveView, imageBytes: number): void {
   if (!drive.offered) {
     throw new InvalidInputError('E_DRIVE_REFUSED', `Refusing to write ${driveLabel(drive)}: ${drive.hiddenBecause}.`, {
-      hint: 'Plug in a USB stick or SD card and pick it from `g8boot burn --list`.',
+      // A read-only stick is usually the right stick with its write-protect switch on: say so first.
+      hint: drive.readOnly
+        ? 'Slide its write-protect switch (on the stick or the SD card) to unlocked, plug it in again and retry; or use another stick. Nothing was written.'
+        : 'Plug in a USB stick or SD card and pick it from `g8boot burn --list`.',
     });
   }
   if (drive.sizeBytes < imageBytes) {
