@@ -14,7 +14,22 @@ export interface OutputOptions {
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${terminalSafeJson(JSON.stringify(value, null, 2))}\n`);
+  if (!Array.isArray(value) || value.length === 0) {
+    process.stdout.write(`${terminalSafeJson(JSON.stringify(value, null, 2))}\n`);
+    return;
+  }
+  // An array element by element, in ~64 KiB writes: a list of 200,000 members is never one string of hundreds of
+  // MB beside the list itself. The text is the same as JSON.stringify(value, null, 2).
+  let chunk = '[\n';
+  for (let i = 0; i < value.length; i++) {
+    const text = JSON.stringify(value[i], null, 2) ?? 'null'; // as JSON.stringify writes undefined in arrays
+    chunk += `  ${terminalSafeJson(text).replace(/\n/g, '\n  ')}${i === value.length - 1 ? '\n]\n' : ',\n'}`;
+    if (chunk.length >= 65_536) {
+      process.stdout.write(chunk);
+      chunk = '';
+    }
+  }
+  process.stdout.write(chunk);
 }
 
 /** One JSON value on one line (streams of events). */
@@ -43,9 +58,20 @@ export function say(message: string): void {
 /** Print a left-aligned table; columns are sized to their widest cell. */
 export function printTable(headers: readonly string[], rawRows: readonly (readonly string[])[]): void {
   const rows = rawRows.map((row) => row.map(terminalSafe));
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  // A loop, not Math.max(...cells): spreading 200,000 rows as arguments overflows the stack.
+  const widths = headers.map((h) => h.length);
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
-  process.stdout.write(`${[line(headers), ...rows.map(line)].join('\n')}\n`);
+  // In ~64 KiB writes rather than one string of every row.
+  let chunk = `${line(headers)}\n`;
+  for (const row of rows) {
+    chunk += `${line(row)}\n`;
+    if (chunk.length >= 65_536) {
+      process.stdout.write(chunk);
+      chunk = '';
+    }
+  }
+  process.stdout.write(chunk);
 }
 
 /** Report an error and return the exit code it maps to. */

@@ -245,7 +245,8 @@ export function registerZerotierCommands(program: Command): void {
       const known = await knownRecords(nwid);
       const now = Date.now();
       const thisComputer = (nodeId: string) => (here.address === null ? undefined : nodeId === here.address);
-      const withStates = members.map((m) => ({ ...m, state: memberNodeState(m, now, known.get(m.nodeId), { thisComputer: thisComputer(m.nodeId) }) }));
+      // Each member gains its state in place: a large list is not held twice.
+      const withStates = members.map((m) => Object.assign(m, { state: memberNodeState(m, now, known.get(m.nodeId), { thisComputer: thisComputer(m.nodeId) }) }));
       if (options.json) return printJson(withStates);
       if (members.length === 0) return say(`Network ${nwid} has no members yet.`);
       printMembers(withStates);

@@ -27,7 +27,9 @@ export function createConfStore(options: ConfStoreOptions = {}): KeyValueStore {
   // Before conf opens it: conf reads the file while constructing when it has defaults or migrations.
   removeStrayTempFiles(file, log);
   setAsideIfCorrupt(file, log);
-  const conf = new Conf<Record<string, unknown>>({ configName: name, cwd });
+  // Compact JSON: conf's default indents with tabs, which made a large inventory half whitespace (the app's
+  // electron-store may still write it indented; both read either).
+  const conf = new Conf<Record<string, unknown>>({ configName: name, cwd, serialize: (value) => JSON.stringify(value) });
   const { path } = conf;
   /** A value on the way to `key` that is not an object (`{"inventory":[1,2]}`): conf cannot set below it. */
   const wrongShape = (key: string): string | null => {

@@ -17,8 +17,10 @@ import { createRateLimiter } from './rate-limit.ts';
 import type { CallOptions, Controller, Member, MemberUpdate, Network } from './types.ts';
 import {
   badAnswer,
+  convertEach,
   flag,
   ipRanges,
+  label,
   lenient,
   num,
   parseAnswer,
@@ -138,8 +140,8 @@ function toMember(raw: CentralMember, network: Network, now: number, what: strin
   return {
     networkId: network.id,
     nodeId,
-    name: raw.name ?? '',
-    description: raw.description ?? '',
+    name: label(raw.name),
+    description: label(raw.description),
     authorized: raw.config?.authorized === true,
     hidden: raw.hidden === true,
     ips: [...ipAssignments, ...computedAddresses(network, nodeId)],
@@ -241,7 +243,7 @@ export function createCentralController(options: CentralOptions): Controller {
         http.request({ method: 'GET', path: `/network/${nwid}/member`, signal, subject: `network ${nwid}` }),
       ]);
       const now = Date.now();
-      return parseAnswer(v.array(centralMember), answer.body, SERVICE, what).map((raw) => toMember(raw, network, now, what));
+      return convertEach(centralMember, answer.body, SERVICE, what, (raw) => toMember(raw, network, now, what));
     },
 
     async getMember(networkId, nodeId, { signal }: CallOptions = {}) {

@@ -30,6 +30,7 @@ import {
   badAnswer,
   flag,
   ipRanges,
+  label,
   lenient,
   num,
   parseAnswer,
@@ -112,7 +113,7 @@ function toNetwork(raw: v.InferOutput<typeof controllerNetwork>, service: string
   if (!id) throw badAnswer(service, what, 'a network without a valid id');
   return {
     id,
-    name: raw.name ?? '',
+    name: label(raw.name),
     description: '',
     private: raw.private ?? true,
     ipAssignmentPools: raw.ipAssignmentPools,
@@ -141,7 +142,7 @@ function toMember(
   return {
     networkId: network.id,
     nodeId,
-    name: raw.name ?? '',
+    name: label(raw.name),
     description: '',
     authorized: raw.authorized === true,
     hidden: false,

@@ -74,6 +74,42 @@ export function parseAnswer<T extends v.GenericSchema>(schema: T, body: unknown,
   throw badAnswer(service, what, `expected ${(issue.expected ?? issue.type).toLowerCase()}${where}`);
 }
 
+/**
+ * An answer that is a list, converted item by item: each item is checked and converted, then let go, so a large
+ * list (a 7.7 MiB member list is ~200,000 small members) never exists as the parsed JSON, a checked copy and the
+ * converted result at once. Errors as parseAnswer's, with the item's index.
+ */
+export function convertEach<T extends v.GenericSchema, R>(
+  schema: T,
+  body: unknown,
+  service: string,
+  what: string,
+  convert: (item: v.InferOutput<T>) => R,
+): R[] {
+  if (!Array.isArray(body)) throw badAnswer(service, what, 'expected array');
+  const items: unknown[] = body;
+  const out: R[] = new Array<R>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const result = v.safeParse(schema, items[i]);
+    if (!result.success) {
+      const path = v.getDotPath(result.issues[0]);
+      throw badAnswer(service, what, `expected ${(result.issues[0].expected ?? result.issues[0].type).toLowerCase()} at ${i}${path ? `.${path}` : ''}`);
+    }
+    out[i] = convert(result.output);
+    items[i] = undefined;
+  }
+  return out;
+}
+
+/** Longest name or description kept from an API (what Central's own UI accepts); longer ones are cut, marked "…". */
+export const MAX_LABEL_LENGTH = 255;
+
+/** A member's or network's name/description as stored and shown: at most MAX_LABEL_LENGTH characters. */
+export function label(value: string | null | undefined): string {
+  if (typeof value !== 'string') return '';
+  return value.length > MAX_LABEL_LENGTH ? `${value.slice(0, MAX_LABEL_LENGTH - 1)}…` : value;
+}
+
 /** E_ZT_BAD_RESPONSE: the service answered, but not in a shape g8boot can use. */
 export function badAnswer(service: string, what: string, detail: string): ZeroTierApiError {
   return new ZeroTierApiError('E_ZT_BAD_RESPONSE', `${service} sent an unexpected answer for ${what} (${detail}).`, {
