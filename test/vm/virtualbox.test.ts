@@ -213,6 +213,7 @@ describe('VirtualBox as the real tool behaves (FIELD-NOTES §6), through the CLI
   const stage2 = `/g8os.ipxe?netid=${NWID}`;
 
   it("7.x: the NAT guest reaches the boot service on this machine's loopback (--nat-localhostreachable1 on)", async () => {
+    scenario({ loopbackPorts: [server.port] });
     const up = await cli('vm', 'up', '--hypervisor', 'virtualbox', '--netid', NWID, '--boot-url', server.guestUrl, '--json');
     expect(up.code, up.stderr).toBe(0);
     // The fake plays 7.x's NAT: without the option, the guest's request to 10.0.2.2 never reaches 127.0.0.1.
@@ -221,7 +222,7 @@ describe('VirtualBox as the real tool behaves (FIELD-NOTES §6), through the CLI
   });
 
   it('6.1: neither the option (it refuses unknown options) nor --delete-all, and its guest reaches the host all the same', async () => {
-    scenario({ version: '6.1.50r161033' });
+    scenario({ version: '6.1.50r161033', loopbackPorts: [server.port] });
     const up = await cli('vm', 'up', '--hypervisor', 'virtualbox', '--netid', NWID, '--boot-url', server.guestUrl, '--json');
     expect(up.code, up.stderr).toBe(0);
     await server.waitFor((r) => r.url.startsWith(stage2), 5_000, `GET ${stage2}`);
