@@ -20,11 +20,14 @@ export interface ProbeAllOptions extends ProbeOptions {
   onResult?: ((index: number, result: ProbeResult) => void) | undefined;
   /**
    * Asked once per probed node with its first result: a pause (ms) after which it is probed once more (within
-   * the same socket limit), the second result then standing for it; null to keep the first. For a node whose
+   * the same socket limit), the second result then standing for it (unless it could not reach the node either:
+   * then the first stands, noting the second); null to keep the first. For a node whose
    * address is new, the ZeroTier path needs a few seconds before it carries packets.
    */
   retry?: ((index: number, result: ProbeResult) => number | null) | undefined;
 }
+
+const REACH_FAILURES: ReadonlySet<string> = new Set(['timeout', 'unreachable']);
 
 /** Results in the order of `targets`. Never throws for a node: every failure is a state. */
 export async function probeAll(targets: readonly ProbeTarget[], options: ProbeAllOptions = {}): Promise<ProbeResult[]> {
@@ -44,7 +47,11 @@ export async function probeAll(targets: readonly ProbeTarget[], options: ProbeAl
         const pause = options.retry?.(index, result) ?? null;
         if (pause !== null) {
           if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
-          result = await limit(() => probeNode(target, options));
+          const again = await limit(() => probeNode(target, options));
+          // Still no way through: the first finding stands (a kernel that gave up on the neighbour says "no
+          // route" the second time, which would blame the path of this computer), and says it was retried.
+          const stillUnreached = REACH_FAILURES.has(again.state) && REACH_FAILURES.has(result.state);
+          result = stillUnreached ? { ...result, detail: `${result.detail}; probed again: ${again.detail}` } : again;
         }
       }
       results[index] = result;
