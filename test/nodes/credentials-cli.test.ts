@@ -16,7 +16,7 @@ import { testSimulator } from '../zerotier/helpers.ts';
 import { NWID } from './fixtures.ts';
 import { REDIS_PORT, selfSignedCertificate, startFakeCore0, startRecordingPeer, startRedis, type Certificate, type Peer, type RecordingPeer } from './peers.ts';
 
-const A = { core0: '127.77.7.1', hostile: '127.77.7.2', silent: '127.77.7.3', fakeCore0: '127.77.7.4', watched: '127.77.7.5', echoing: '127.77.7.6' };
+const A = { core0: '127.77.7.1', hostile: '127.77.7.2', silent: '127.77.7.3', fakeCore0: '127.77.7.4', watched: '127.77.7.5', echoing: '127.77.7.6', pasted: '127.77.7.7' };
 const SECRET = 'eyJhbGciOiJFUzM4NCJ9.the-organization-jwt-7f3a';
 
 let first: Certificate;
@@ -188,6 +188,24 @@ describe('watch, started after a problem was seen', () => {
     expect(asText.stderr).toContain(`g8boot trust ${NWID} ${id}`);
     expectNoSecret({ ...asJson, code: 0 }, { ...asText, code: 0 });
   }, 60_000);
+});
+
+describe('the password from the environment', () => {
+  test('as pasted (a line end, a Windows line end) it still works; two lines are refused without repeating them', async () => {
+    const pasted = await startRedis({ address: A.pasted, tls: first, password: SECRET });
+    onTestFinished(() => pasted.close());
+    const sim = await testSimulator();
+    sim.addNode({ authorized: true, address: A.pasted });
+    const env = environment(sim);
+    for (const as of [`${SECRET}\n`, `${SECRET}\r\n`, ` ${SECRET}`]) {
+      const [node] = json(await runCli(['nodes', NWID, '--json', '--timeout', '2'], { env: { ...env, G8BOOT_REDIS_PASSWORD: as } }));
+      expect(node).toMatchObject({ state: 'ready', tls: true });
+    }
+    const twoLines = await runCli(['nodes', NWID, '--timeout', '2'], { env: { ...env, G8BOOT_REDIS_PASSWORD: `${SECRET}\nsecond` } });
+    expect(twoLines.code).toBe(2);
+    expect(twoLines.stderr).toContain('G8BOOT_REDIS_PASSWORD holds more than one line');
+    expectNoSecret(twoLines);
+  });
 });
 
 describe('the deep check through the built CLI', () => {

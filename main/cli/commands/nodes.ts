@@ -86,8 +86,23 @@ function parseDuration(input: string, what: string, unit: 'seconds' | 'minutes',
 /** The password (read once, before anything is probed: a bad file is exit 2 with nothing done) and the plain-text choice. */
 async function redisCredentials(flags: ProbeFlags): Promise<RedisCredentials> {
   const { readPasswordFile } = await import('../../core/nodes/index.ts');
-  const password = flags.redisPasswordFile === undefined ? process.env.G8BOOT_REDIS_PASSWORD || undefined : await readPasswordFile(flags.redisPasswordFile);
+  const password = flags.redisPasswordFile === undefined ? passwordFromEnvironment() : await readPasswordFile(flags.redisPasswordFile);
   return { password, allowPlaintextPassword: flags.allowPlaintextPassword === true };
+}
+
+/**
+ * G8BOOT_REDIS_PASSWORD as the file is read: surrounding whitespace (a pasted line end, `\r` from a Windows file)
+ * is not part of a JWT, and would only make core0 refuse it. Two lines are a mistake; the message never quotes it.
+ */
+function passwordFromEnvironment(): string | undefined {
+  const password = process.env.G8BOOT_REDIS_PASSWORD?.trim();
+  if (!password) return undefined;
+  if (/[\r\n]/.test(password)) {
+    throw new InvalidInputError('E_REDIS_PASSWORD', 'G8BOOT_REDIS_PASSWORD holds more than one line.', {
+      hint: "Put only core0's password (its JWT) in it, or use --redis-password-file.",
+    });
+  }
+  return password;
 }
 
 async function probeSettings(flags: ProbeFlags): Promise<{ redisPort: number; probe: MonitorProbeOptions; credentials: RedisCredentials }> {
