@@ -313,6 +313,23 @@ describe('schedule', () => {
     expect(h.monitor.status().fastUntil).toBeGreaterThan(Date.now() + 60_000);
   });
 
+  test('at rest, a node that asks to join is seen by the next member-list check, not the next slow sweep', async () => {
+    const h = await harness({ intervalMs: 300_000, timing: { changeCheckIntervalMs: 100 } });
+    const sweeps = () => h.events.filter((e) => e.type === 'sweep').length;
+    const lists = () => h.sim.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/member')).length;
+    h.monitor.start();
+    await until(() => sweeps() === 1, 2000, 'the first sweep');
+    // Nothing changes: the list is checked, and no sweep (no probe) follows.
+    const before = lists();
+    await new Promise((r) => setTimeout(r, 350));
+    expect(lists()).toBeGreaterThan(before);
+    expect(sweeps()).toBe(1);
+    const node = h.sim.addNode();
+    await until(() => h.monitor.nodes().some((n) => n.nodeId === node), 1000, 'the join seen within a check');
+    expect(lifeOf(h, node)).toBe('waiting');
+    expect(h.take()).toContain('node-joined');
+  });
+
   test('an authorization made elsewhere, and a node whose address is new, poll fast too', async () => {
     const h = await harness({ intervalMs: 300_000 });
     const node = h.sim.addNode({ address: NOBODY });
