@@ -259,6 +259,15 @@ describe('VirtualBox as the real tool behaves (FIELD-NOTES §6), through the CLI
     expect(leftovers()).toEqual([]);
   });
 
+  it('VirtualBox speaking German: a startvm that exits 1 although the VM started is judged by VMState, not by its words', async () => {
+    scenario({ language: 'de', startvmExitCode: 1 });
+    const up = await cli('vm', 'up', '--hypervisor', 'virtualbox', '--netid', NWID, '--json');
+    expect(up.code, up.stderr).toBe(0);
+    expect(JSON.parse(up.stdout)).toMatchObject({ state: 'running' });
+    expect(commands().filter((c) => c === 'startvm')).toHaveLength(1);
+    expect(commands()).not.toContain('unregistervm');
+  });
+
   it('VirtualBox speaking German: a session lock is still retried, a vanished VM still shows as missing', async () => {
     scenario({ language: 'de', fail: [{ command: 'modifyvm', error: 'sessionLocked', times: 2 }] });
     const up = await cli('vm', 'up', '--hypervisor', 'virtualbox', '--netid', NWID, '--json');

@@ -1,5 +1,5 @@
 /**
- * Running VBoxManage the way Vagrant's driver learned to: in the C locale (its messages are what we match),
+ * Running VBoxManage the way Vagrant's driver learned to: in the C locale (decisions still rest on codes, not words),
  * with retries of the failures that go away by themselves, and reading an error from stderr even when the
  * exit code says success.
  */
@@ -77,7 +77,7 @@ export const VBOX_RETRY_DELAY_MS = 1_000;
 export interface VBoxManage {
   path: string;
   /** stdout of a successful command; throws VBoxManageFailure (after retrying transient failures). */
-  run(args: readonly string[], options?: { okWhen?: (stdout: string) => boolean; tries?: number }): Promise<string>;
+  run(args: readonly string[], options?: { tries?: number }): Promise<string>;
 }
 
 export function vboxManage(host: Host, path: string): VBoxManage {
@@ -104,7 +104,7 @@ export function vboxManage(host: Host, path: string): VBoxManage {
           });
         }
         const failed = code !== 0 || ERROR_TEXT.test(stderr);
-        if (!failed || options.okWhen?.(stdout)) return stdout.replaceAll('\r\n', '\n');
+        if (!failed) return stdout.replaceAll('\r\n', '\n');
         if (attempt >= (options.tries ?? VBOX_TRIES) || !transient(stderr)) throw new VBoxManageFailure(args, code, stdout, stderr);
         await host.sleep(VBOX_RETRY_DELAY_MS);
       }
