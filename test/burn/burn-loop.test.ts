@@ -326,7 +326,7 @@ describe.skipIf(!canRun)('g8boot burn on a loop device', () => {
           ? `#!/bin/sh\nprintf '%s\\n' "$@" > ${log}\nexec "$@"\n`
           : `#!/bin/sh\nprintf '%s\\n' "$@" > ${log}\necho "Error executing command as another user: No authentication agent found." >&2\nexit 127\n`;
       const dirFor = join(bin, mode);
-      mkdirSync(dirFor, { mode: 0o755 });
+      mkdirSync(dirFor, { mode: 0o755, recursive: true });
       writeFileSync(join(dirFor, 'pkexec'), script, { mode: 0o755 });
       return dirFor;
     }
@@ -354,6 +354,46 @@ describe.skipIf(!canRun)('g8boot burn on a loop device', () => {
       const iso = await runCli(['iso', '--netid', NWID, '--boot-url', `${server.guestUrl}/nobody`, '-o', join(dir, 'nobody.img')]);
       expect(iso.code).toBe(0);
       expect(onDrive.equals(readFileSync(join(dir, 'nobody.img')))).toBe(true);
+    }, 60_000);
+
+    it('Ctrl-C while the elevated writer writes: exit 130, and the person is told what the drive now holds', async () => {
+      const target = loop(400 * MiB, 'ctrl-c');
+      chownSync(target.device, NOBODY, NOBODY);
+      const image = join(home, 'big.img');
+      writeFileSync(image, Buffer.alloc(384 * MiB, 0x42));
+      chmodSync(image, 0o644);
+      // The person's terminal: the CLI leads its own process group, which pkexec's child (the writer) joins; Ctrl-C
+      // signals the whole group.
+      const { spawn } = await import('node:child_process');
+      const child = spawn(process.execPath, [BIN, 'burn', '--image', image, '--device', target.device, '--yes'], {
+        uid: NOBODY,
+        gid: NOBODY,
+        detached: true,
+        env: { ...process.env, NO_COLOR: '1', PATH: `${fakePkexec('run')}:${process.env.PATH}`, HOME: home, TMPDIR: home, G8BOOT_HOME: home },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      // Once the first chunk is on the "stick", the writer is mid-write: press Ctrl-C.
+      const probe = Buffer.alloc(1);
+      const fd = openSync(target.file, 'r');
+      try {
+        for (let waited = 0; probe[0] !== 0x42; waited += 5) {
+          if (waited > 40_000) throw new Error(`the writer never started writing
+${stderr}`);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          readSync(fd, probe, 0, 1, 0);
+        }
+      } finally {
+        closeSync(fd);
+      }
+      process.kill(-child.pid!, 'SIGINT');
+      const code = await exited;
+      expect(code, stderr).toBe(130);
+      expect(stderr).toMatch(/Cancelled while writing, at offset \d+ of 402653184\./);
+      expect(stderr).toMatch(/hint: The drive now holds \d+ of 402653184 bytes of the image: it will not boot/);
+      rmSync(image, { force: true });
     }, 60_000);
 
     it('turns "No authentication agent found" into a message saying what to do (exit 1, nothing written)', async () => {

@@ -212,6 +212,12 @@ async function runWriter(opts: BurnOptions): Promise<void> {
     if (opts.progressFile) appendFileSync(opts.progressFile, line);
   };
   const cancelFile = opts.progressFile ? `${opts.progressFile}.cancel` : null;
+  // Ctrl-C at the terminal reaches this root process too (the terminal signals its whole foreground group, pkexec's
+  // child included): it cancels like the UI's closed stdin, so the person is told what the drive holds (exit 130),
+  // instead of the writer dying mid-chunk with nothing said.
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
   try {
     if (!opts.device || !opts.image || !opts.sha256) throw new InvalidInputError('E_USAGE', 'The writer needs --device, --image and --sha256.');
     const core = await import('../../core/burn/index.ts');
@@ -226,7 +232,6 @@ async function runWriter(opts: BurnOptions): Promise<void> {
     }
     // The UI cancels by closing our stdin (it cannot signal a process running as root); on Windows, where the
     // elevated writer has no stdin from the UI, by creating the cancel file.
-    const controller = new AbortController();
     if (!cancelFile) {
       process.stdin.on('end', () => controller.abort());
       process.stdin.on('error', () => controller.abort());
