@@ -105,7 +105,7 @@ const CONTROL_OR_SPACE = /[\u0000-\u0020\u007f-\u009f\u2028\u2029]/u;
 /** An http(s) URL that is safe to place as one token in an iPXE script. Returns the normalized href. */
 export function parseHttpUrl(input: string, what = 'URL'): string {
   const raw = input.trim();
-  const hint = `Give a full http:// or https:// URL without spaces, quotes or "$", e.g. http://192.168.1.10:8080.`;
+  const hint = `Give a full http:// or https:// URL without spaces, quotes or "$", e.g. http://192.168.1.10:8088.`;
   if (raw.length === 0) throw new InvalidInputError('E_INVALID_URL', `The ${what} is empty.`, { hint });
   if (raw.length > 1024) throw new InvalidInputError('E_INVALID_URL', `The ${what} is longer than 1024 characters.`, { hint });
   if (CONTROL_OR_SPACE.test(raw)) {
@@ -135,7 +135,7 @@ export function parseBaseUrl(input: string, what = 'boot URL'): string {
   const url = new URL(href);
   if (url.search) {
     throw new InvalidInputError('E_INVALID_URL', `The ${what} ${quote(input)} has a query string; give the service's base URL.`, {
-      hint: 'For example http://192.168.1.10:8080 — g8boot appends /g8os.ipxe?netid=<id> itself.',
+      hint: 'For example http://192.168.1.10:8088 — g8boot appends /g8os.ipxe?netid=<id> itself.',
     });
   }
   return href.replace(/\/+$/, '');
