@@ -4,7 +4,7 @@
  * `detach()` (call it in afterAll); no test opens any other block device.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -27,6 +27,9 @@ export function createLoopDevice(sizeBytes: number, name = 'stick', options: { r
   truncateSync(file, sizeBytes);
   const device = execFileSync('losetup', [...(options.readOnly ? ['-r'] : []), '-f', '--show', file], { encoding: 'utf8' }).trim();
   if (!/^\/dev\/loop\d+$/.test(device)) throw new Error(`losetup answered ${JSON.stringify(device)}`);
+  // Tests lend the device node to another user (the pkexec stand-in cannot make the writer root); the node outlives
+  // the attachment, so it is given back as found before detaching, or whoever attaches it next would share it.
+  const node = statSync(device);
   let attached = true;
   return {
     device,
@@ -34,6 +37,12 @@ export function createLoopDevice(sizeBytes: number, name = 'stick', options: { r
     detach() {
       if (attached) {
         attached = false;
+        try {
+          chownSync(device, node.uid, node.gid);
+          chmodSync(device, node.mode & 0o7777);
+        } catch {
+          // the node is gone
+        }
         try {
           execFileSync('losetup', ['-d', device]);
         } catch {
