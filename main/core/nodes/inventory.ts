@@ -93,6 +93,13 @@ export function createInventory(store: KeyValueStore, networkId: string, options
   // A migrated or cleaned value is written back whole with the next save.
   let rewrite = loaded.migrated || loaded.dropped.length > 0;
   let saving: Promise<void> = Promise.resolve();
+  /** What this process stored last, as text and as checked records: unchanged since, it need not be checked again. */
+  let lastStored: { text: string; records: NodeRecord[] } | null = null;
+  const storedRecords = (current: unknown): NodeRecord[] => {
+    const text = JSON.stringify(current);
+    // Checking 1,000 records takes tens of ms; comparing the text a few: only what another process wrote is checked.
+    return lastStored !== null && text === lastStored.text ? lastStored.records : read(current).records;
+  };
 
   const saveNow = async () => {
     if (!rewrite && changed.size === 0 && removed.size === 0) return;
@@ -104,10 +111,13 @@ export function createInventory(store: KeyValueStore, networkId: string, options
     rewrite = false;
     let result: NodeRecord[] = [];
     try {
+      let written: unknown;
       await store.update(key, (current) => {
-        result = mergeInventories(read(current).records, ours, gone);
-        return storedInventory(result);
+        result = mergeInventories(storedRecords(current), ours, gone);
+        written = storedInventory(result);
+        return written;
       });
+      lastStored = { text: JSON.stringify(written), records: result };
     } catch (error) {
       // Not written: the changes stay pending for the next save.
       for (const id of ours.keys()) changed.add(id);
