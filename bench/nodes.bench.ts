@@ -49,7 +49,12 @@ const peerScript = `
   }
   const sim = await startSimulator({ addressDelayMs: 0, centralRequestsPerSecond: null, recordBodies: false,
     networks: [{ id: '${NWID}', subnet: '127.78.0.0/16' }] });
-  for (let i = 0; i < ${NODES}; i++) sim.addNode({ authorized: true, address: address(i), name: 'g8os-' + i });
+  // Established nodes: authorized an hour ago (a node authorized moments ago is "starting" and, silent, probed twice).
+  for (let i = 0; i < ${NODES}; i++) {
+    const id = sim.addNode({ authorized: true, address: address(i), name: 'g8os-' + i });
+    const member = sim.population.member('${NWID}', id);
+    member.lastAuthorizedTime = member.creationTime = Date.now() - 3_600_000;
+  }
   console.log(JSON.stringify({ url: sim.centralBase, token: sim.token }));
   process.stdin.resume();
   process.stdin.on('end', async () => { await sim.close(); process.exit(0); });

@@ -306,7 +306,9 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
     // This computer's own node is no G8OS node: it is not probed (its Redis, if any, is not core0's).
     const probed = members.flatMap((member, index) => (member.nodeId === self ? [] : [index]));
     // A node that timed out last time will likely hold its socket for the whole deadline again: start it first.
-    const lastTimedOut = (nodeId: string) => (inventory.get(nodeId)?.probe?.state === 'timeout' ? 1 : 0);
+    // (ZeroTier not hearing from a node is the next best sign, when nothing is known from an earlier sweep.)
+    const likelyToHang = (member: Member | undefined) =>
+      member === undefined ? 0 : inventory.get(member.nodeId)?.probe?.state === 'timeout' ? 2 : member.online ? 0 : 1;
     const credentials = await readCredentials();
     // Each node is checked against the certificate trusted for it (none yet: the first one seen is kept).
     const targets = probed.map((index) => {
@@ -353,7 +355,7 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
       deep,
       port,
       now,
-      priority: (index) => lastTimedOut(targets[index]?.nodeId ?? ''),
+      priority: (index) => likelyToHang(targets[index]),
       onResult: (index, result) => settle(members[probed[index]!]!, result),
       // A node in its first seconds on the network is probed again before it is called timeout or unreachable.
       retry: (index, result) => {
