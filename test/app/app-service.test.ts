@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNotifier, type NotificationModel } from '../../main/app/notifications/notifier.ts';
@@ -265,6 +266,23 @@ describe('boot media and the boot service', () => {
 
     expect((await service.api.setBootService(false)).running).toBe(false);
     await expect(fetch(ipxeUrl)).rejects.toThrow();
+  });
+
+  it("a boot service address in use (say `g8boot serve` runs there) is said in the app's words, not the CLI's", async () => {
+    const { service } = await start();
+    const other = createServer();
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = other.address() as AddressInfo;
+      await service.api.updateSettings({ bootServiceListen: `127.0.0.1:${port}` });
+      const error = await rejection(service.api.setBootService(true));
+      expect(error).toMatchObject({ code: 'E_LISTEN', message: expect.stringContaining('the port is in use') });
+      expect(error.hint).toContain('Settings');
+      expect(error.hint).not.toContain('--listen');
+      expect((await service.api.getState()).bootService.problem?.hint).toBe(error.hint);
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
   });
 
   it('boots an image it built in a VM (network id read from the image), and no file it did not build', async () => {

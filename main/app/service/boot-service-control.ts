@@ -2,7 +2,7 @@
  * The tray's "Boot service on/off": the core's boot service (what `g8boot serve` runs) started and stopped from
  * the app, with the view the renderer shows and the boot events it pushes.
  */
-import { serializeError } from '../../common/errors.ts';
+import { G8bootError, serializeError } from '../../common/errors.ts';
 import type { BootEventView, BootLinks, BootServiceView } from '../../common/ipc.ts';
 import { DEFAULT_BOOT_SERVICE_PORT, NAT_GUEST_HOST } from '../../common/boot-url.ts';
 import { isLoopbackHost, parseBootNetworkId, parseListenAddress } from '../../common/validate.ts';
@@ -69,7 +69,20 @@ export function createBootServiceControl(options: {
     const { host, port } = parseListenAddress(address, 'boot service address');
     const kernelDir = defaultKernelDir(options.env);
     const toolchain = await loadToolchain(options.toolchainDir);
-    service = await startBootService({ host, port, kernelDir, toolchain, env: options.env });
+    try {
+      service = await startBootService({ host, port, kernelDir, toolchain, env: options.env });
+    } catch (error) {
+      // The core's hint names `--listen`; in the app the address is a setting. A `g8boot serve` on 8088 is the usual other program.
+      if (error instanceof G8bootError && error.code === 'E_LISTEN') {
+        throw new G8bootError('E_LISTEN', error.message, {
+          hint: (error.cause as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE'
+            ? 'Another program listens there (perhaps `g8boot serve` in a terminal): stop it, or change the boot service address in Settings.'
+            : 'Check the boot service address in Settings.',
+          cause: error,
+        });
+      }
+      throw error;
+    }
     kernel = (await defaultKernel(kernelDir))?.name ?? null;
     service.events.on('boot', (event) => {
       const item: BootEventView = { ...event };
