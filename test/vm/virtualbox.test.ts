@@ -4,6 +4,7 @@
  * transient failures, each failure in words, and no VM or file left behind when `up` fails half-way.
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
@@ -219,6 +220,19 @@ describe('VirtualBox as the real tool behaves (FIELD-NOTES §6), through the CLI
     // The fake plays 7.x's NAT: without the option, the guest's request to 10.0.2.2 never reaches 127.0.0.1.
     await server.waitFor((r) => r.url.startsWith(stage2), 5_000, `GET ${stage2}`);
     expect(calls().find((c) => c.args[0] === 'modifyvm')!.args).toEqual(expect.arrayContaining(['--nic1', 'nat', '--nat-localhostreachable1', 'on']));
+  });
+
+  it('vm up says when no boot service listens where the NAT guest looks for it (10.0.2.2 is this loopback), and not when one does', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const lonely = await cli('vm', 'up', '--hypervisor', 'virtualbox', '--netid', NWID, '--boot-url', `http://10.0.2.2:${port}`);
+    expect(lonely.code, lonely.stderr).toBe(0);
+    expect(lonely.stderr).toContain(`warning: No boot service is listening on this computer at port ${port}, where the VM looks for it (http://10.0.2.2:${port}): start one with \`g8boot serve --listen 127.0.0.1:${port}\`.`);
+    const served = await cli('vm', 'up', '--hypervisor', 'virtualbox', '--netid', NWID, '--boot-url', server.guestUrl);
+    expect(served.code, served.stderr).toBe(0);
+    expect(served.stderr).not.toContain('No boot service');
   });
 
   it('6.1: neither the option (it refuses unknown options) nor --delete-all, and its guest reaches the host all the same', async () => {

@@ -4,10 +4,11 @@
  * `down`, `remove`. A VM that fails half-way is removed, not left behind.
  */
 import { copyFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { G8bootError, InvalidInputError } from '../../common/errors.ts';
 import { inspectBootImage, type BootImageFacts } from '../boot/image-reader.ts';
-import { DEFAULT_BOOT_SERVICE_PORT, parseBootUrl } from '../../common/boot-url.ts';
+import { DEFAULT_BOOT_SERVICE_PORT, NAT_GUEST_HOST, parseBootUrl, portOf } from '../../common/boot-url.ts';
 import { parseBootNetworkId, parseIntInRange, quote, type NetworkId } from '../../common/validate.ts';
 import { chooseHypervisor, createDriver } from './drivers.ts';
 import { HYPERVISOR_NAMES, outOfDisk, rethrowIfNoSpace } from './errors.ts';
@@ -236,12 +237,35 @@ export async function vmUp(request: VmUpRequest, options: VmUpOptions): Promise<
     if (started.record !== created) await writeVmRecord(started.record);
     created = started.record;
     await recordVmStart({ vm: name, hypervisor, netid: plan.netid, startedAt: new Date().toISOString() }, host.dirs);
-    return { record: created, status: await driver.state(created), detection, warnings: [...detection.warnings, ...started.warnings] };
+    return { record: created, status: await driver.state(created), detection, warnings: [...detection.warnings, ...started.warnings, ...(await bootServiceAbsent(created))] };
   } catch (error) {
     if (created) await driver.destroy(created).catch(() => undefined);
     await removeVmDirs(paths);
     throw error;
   }
+}
+
+/**
+ * A NAT guest's boot URL at 10.0.2.2 is this computer's loopback at that port. When nothing listens there the VM
+ * retries its boot URLs forever: say so as it starts, rather than leave the person to find it on the console.
+ */
+async function bootServiceAbsent(record: VmRecord): Promise<string[]> {
+  if (!record.bootUrl || record.network.kind !== 'nat' || record.hypervisor === 'xhyve') return [];
+  if (new URL(record.bootUrl).hostname !== NAT_GUEST_HOST) return [];
+  const port = portOf(record.bootUrl);
+  const refused = await new Promise<boolean>((done) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const finish = (value: boolean) => {
+      socket.destroy();
+      done(value);
+    };
+    socket.setTimeout(1_000, () => finish(false)); // no answer either way: do not cry wolf
+    socket.once('connect', () => finish(false));
+    socket.once('error', (error: NodeJS.ErrnoException) => finish(error.code === 'ECONNREFUSED'));
+  });
+  if (!refused) return [];
+  const serve = port === DEFAULT_BOOT_SERVICE_PORT ? 'g8boot serve' : `g8boot serve --listen 127.0.0.1:${port}`;
+  return [`No boot service is listening on this computer at port ${port}, where the VM looks for it (${record.bootUrl}): start one with \`${serve}\`. The VM keeps trying until it answers.`];
 }
 
 export interface VmSummary {
