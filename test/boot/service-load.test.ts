@@ -178,9 +178,10 @@ describe('deadlines and minimum rate', () => {
     silent.on('error', () => {});
     const dribbling = await slowHeaders(svc.port, 100);
     const started = performance.now();
-    expect(await closedWithin(silent, 3000)).toBe(true);
-    expect(await closedWithin(dribbling, 3000)).toBe(true);
-    expect(performance.now() - started).toBeLessThan(3000);
+    // The deadline is 800 ms here; the margin is for a loaded test machine (on main neither was ever cut).
+    expect(await closedWithin(silent, 6000)).toBe(true);
+    expect(await closedWithin(dribbling, 6000)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(6000);
   });
 
   it('cuts a download that stops being read, and keeps one read at a sane rate', async () => {
@@ -204,7 +205,7 @@ describe('deadlines and minimum rate', () => {
 describe('the connection cap', () => {
   it('follows the file-descriptor limit', () => {
     expect(defaultMaxConnections(1024)).toBe(704);
-    expect(defaultMaxConnections(1 << 20)).toBe(4096);
+    expect(defaultMaxConnections(1 << 20)).toBe(16_384);
     expect(defaultMaxConnections(100)).toBe(16);
   });
 

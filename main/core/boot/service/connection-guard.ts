@@ -4,8 +4,8 @@
  * minimum transfer rate for downloads. Node's own timeouts do not cover these cases: a connection that sends
  * nothing is never cut, a slow header sender only when its request timeout is noticed, a slow reader never.
  *
- * - A booting machine sends its request within milliseconds of connecting: a connection gets HEADER_DEADLINE to
- *   deliver its first request's headers (later requests on a kept-alive connection: Node's requestTimeout).
+ * - A booting machine sends its request within milliseconds of connecting: a connection gets 70-100 % of the
+ *   header deadline to deliver its first request's headers (later requests on a kept-alive connection: Node's requestTimeout).
  * - Downloads (ISO ~2 MB, kernels tens of MB) must move at least MIN_BYTES_PER_SECOND, measured over
  *   RATE_WINDOW; a reader slower than that is cut (a PXE client on the slowest LAN reads MB/s).
  * - At the cap, a new connection replaces the oldest one that holds no request in progress (one that never sent a
@@ -17,7 +17,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 export interface ConnectionLimits {
-  /** Connections held at once. Default: 4096, or less when the file-descriptor limit is low. */
+  /** Connections held at once. Default: 16,384, or less when the file-descriptor limit is low. */
   maxConnections: number;
   /** Time a new connection has to send its first request's headers. */
   headerDeadlineMs: number;
@@ -41,9 +41,13 @@ export function fileDescriptorLimit(): number {
   return process.platform === 'win32' ? 1 << 16 : 2048;
 }
 
-/** Leave a quarter of the descriptors (and at least 64) to kernels, images being read, logs, the app itself. */
+/**
+ * Leave a quarter of the descriptors (and at least 64) to kernels, images being read, logs, the app itself. Up to
+ * 16,384: an idle connection costs a few KiB, and a cap the attackers stay under means no eviction churn (each
+ * evicted connection comes back, and accepting them is what makes fresh clients wait).
+ */
 export function defaultMaxConnections(fdLimit = fileDescriptorLimit()): number {
-  return Math.max(16, Math.min(4096, Math.floor(fdLimit * 0.75) - 64));
+  return Math.max(16, Math.min(16_384, Math.floor(fdLimit * 0.75) - 64));
 }
 
 export const DEFAULT_LIMITS: Omit<ConnectionLimits, 'maxConnections'> = {
@@ -101,7 +105,9 @@ export function guardConnections(server: Server, limits: ConnectionLimits): Conn
       drop(victim, 'evicted');
     }
     const tracked: Tracked = { busy: false, requests: 0, headerTimer: undefined, windowStart: 0, bytesAtWindowStart: 0 };
-    tracked.headerTimer = setTimeout(() => drop(socket, 'header-deadline'), limits.headerDeadlineMs);
+    // Spread over the last 30 % of the deadline: connections opened together (a flood) are not all cut in the same
+    // instant, which would bring their reconnections back as one burst that fills the accept queue.
+    tracked.headerTimer = setTimeout(() => drop(socket, 'header-deadline'), limits.headerDeadlineMs * (0.7 + 0.3 * Math.random()));
     tracked.headerTimer.unref();
     sockets.set(socket, tracked);
     socket.once('close', () => {
