@@ -321,6 +321,29 @@ describe('renderer views', () => {
     });
   });
 
+  it('Build image: the saved image boots in a test VM from the same place (the app boots images it built)', async () => {
+    const backend = new FakeBackend();
+    const starts: unknown[] = [];
+    const startVm = backend.api.startVm;
+    backend.api.startVm = async (request) => {
+      starts.push(request);
+      return startVm(request);
+    };
+    await withApp(backend, async (app) => {
+      const { page } = app;
+      await goTo(app, 'Boot media', 'Boot media');
+      await page.getByRole('button', { name: 'Build and save…' }).click();
+      const saved = page.locator('.notice-ok');
+      await saved.waitFor();
+      const path = (await saved.locator('.notice-title .mono').textContent())!;
+      await page.getByRole('button', { name: 'Boot it in a test VM' }).click();
+      await page.getByRole('status').filter({ hasText: 'its console is in Test VMs' }).waitFor({ timeout: 5000 });
+      // The first usable hypervisor, the image just saved; the network id is read from the image by main.
+      expect(starts).toEqual([{ hypervisor: 'qemu', image: path }]);
+      await app.screenshot('boot-media-image-booted-light');
+    });
+  });
+
   it('says how a VM started when it had to fall back (KVM could not run the guest)', async () => {
     const backend = new FakeBackend();
     backend.startWarnings = ['KVM is present but could not run this guest; restarted with TCG, which is slower.'];

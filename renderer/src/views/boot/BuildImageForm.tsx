@@ -7,7 +7,7 @@
  */
 import { useEffect, useState } from 'react';
 import { parseBootUrl, parseNodeKernelUrl, reachOf, type BootTarget, type KnownAddress } from '../../../../main/common/boot-url.ts';
-import type { BootServiceView, BuildImageRequest, BuildImageResult } from '../../../../main/common/ipc.ts';
+import type { BootServiceView, BuildImageRequest, BuildImageResult, VmView } from '../../../../main/common/ipc.ts';
 import { parseBootNetworkId, parseHttpUrl } from '../../../../main/common/validate.ts';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { useCall } from '../../components/useCall.ts';
@@ -73,7 +73,14 @@ export function BuildImageForm({ netid, onNetidChange, service, platform }: Buil
   const [kind, setKind] = useState<BuildImageRequest['kind']>('hybrid');
   const [invalid, setInvalid] = useState<ErrorText | null>(null);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
-  const [result, setResult] = useState<BuildImageResult | 'cancelled' | null>(null);
+  const [result, setResult] = useState<(BuildImageResult & { kind: BuildImageRequest['kind'] }) | 'cancelled' | null>(null);
+  // Boot the saved image in a test VM here (the app boots only images it built; its boot service is turned on).
+  const bootVm = useCall(async (image: string) => {
+    const hypervisor = (await g8boot().listHypervisors()).find((h) => h.available);
+    if (!hypervisor) throw Object.assign(new Error('No hypervisor is installed and usable on this computer.'), { hint: 'Test VMs shows what was found and why each cannot run.' });
+    return g8boot().startVm({ hypervisor: hypervisor.hypervisor, image });
+  });
+  const [bootedVm, setBootedVm] = useState<VmView | null>(null);
   const build = useCall((request: BuildImageRequest) => g8boot().buildImage(request));
   const [stickRequest, setStickRequest] = useState<Omit<BuildImageRequest, 'kind'> | null>(null);
 
@@ -93,9 +100,11 @@ export function BuildImageForm({ netid, onNetidChange, service, platform }: Buil
     setInvalid(null);
     setResult(null);
     setProgress(null);
+    setBootedVm(null);
+    bootVm.clearError();
     const built = await build.run(request);
     if (built === null) setResult('cancelled');
-    else if (built) setResult(built);
+    else if (built) setResult({ ...built, kind: request.kind });
   };
 
   /** Write to USB stick…: the same request (a hybrid image), checked here first like Build and save. */
@@ -228,6 +237,27 @@ export function BuildImageForm({ netid, onNetidChange, service, platform }: Buil
             Saved <span className="mono">{result.path}</span> ({bytes(result.bytes)})
           </p>
           <p className="mono small-text">sha256 {result.sha256}</p>
+          {result.kind === 'hybrid' && (
+            <div className="button-row">
+              <button
+                type="button"
+                disabled={bootVm.busy}
+                onClick={async () => {
+                  const vm = await bootVm.run(result.path);
+                  if (vm) setBootedVm(vm);
+                }}
+              >
+                {bootVm.busy ? 'Starting…' : 'Boot it in a test VM'}
+              </button>
+            </div>
+          )}
+          {bootedVm && (
+            <p>
+              Started <span className="mono">{bootedVm.name}</span> on {bootedVm.hypervisor}: its console is in Test VMs.
+              {bootedVm.warnings.map((warning) => ` ${warning}`).join('')}
+            </p>
+          )}
+          {bootVm.error && <ErrorNotice error={bootVm.error} />}
         </div>
       )}
       {stickRequest && <WriteStickDialog request={stickRequest} platform={platform} onClose={() => setStickRequest(null)} />}
