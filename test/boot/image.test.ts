@@ -188,7 +188,8 @@ describe('boot URLs: where they work', () => {
     const path = join(dir, 'defaults.iso');
     const r = await runCli(['iso', '--netid', NWID, '-o', path]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/fetches the boot script from these boot URLs \(the defaults; choose with --boot-url\), in order:/);
+    // "these boot URLs …, in order" with LAN addresses; "this boot URL" on a machine that has none.
+    expect(r.stderr).toMatch(/fetches the boot script from (these boot URLs \(the defaults; choose with --boot-url\), in order|this boot URL \(the defaults; choose with --boot-url\)):/);
     expect(r.stderr).toContain(`1. http://10.0.2.2:8088/g8os.ipxe?netid=${NWID}&console=ttyS0,115200  — a VM on this computer`);
     const script = stage1(path);
     const chains = [...script.matchAll(/^chain --autofree (\S+)/gm)].map((m) => m[1]!);
@@ -207,6 +208,14 @@ describe('boot URLs: where they work', () => {
     const script = stage1(path);
     expect(script.indexOf(`chain --autofree http://192.168.1.10:8088/g8os.ipxe?netid=${NWID} ||`)).toBeGreaterThan(0);
     expect(script.indexOf(`chain --autofree https://boot.example.org/g8os.ipxe?netid=${NWID} ||`)).toBeGreaterThan(script.indexOf('192.168.1.10'));
+  });
+
+  it('the same --boot-url twice is embedded once, and one boot URL is not called a list', async () => {
+    const path = join(dir, 'same.iso');
+    const r = await runCli(['iso', '--netid', NWID, '--boot-url', 'http://10.0.2.2:8088', '--boot-url', 'http://10.0.2.2:8088/', '-o', path]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('fetches the boot script from this boot URL:\n  1. http://10.0.2.2:8088/g8os.ipxe');
+    expect([...stage1(path).matchAll(/^chain --autofree /gm)]).toHaveLength(1);
   });
 
   it("--help's examples use the boot service's default port", async () => {

@@ -90,7 +90,7 @@ export function registerIsoCommands(program: Command): void {
         say(`Wrote ${written.path} (${(written.bytes / 1048576).toFixed(1)} MiB, ${opts.efiOnly ? 'EFI System Partition' : 'hybrid ISO/USB, BIOS + UEFI'}) in ${ms.toFixed(0)} ms.`);
         if (spec.mode === 'inline') say(`It boots iPXE, brings up the network and chains ${media.describeTarget(spec)}`);
         else {
-          say(`It boots iPXE, brings up the network and fetches the boot script from ${spec.defaulted ? 'these boot URLs (the defaults; choose with --boot-url)' : spec.targets.length > 1 ? 'these boot URLs' : 'this boot URL'}, in order:`);
+          say(`It boots iPXE, brings up the network and fetches the boot script from ${spec.targets.length > 1 ? 'these boot URLs' : 'this boot URL'}${spec.defaulted ? ' (the defaults; choose with --boot-url)' : ''}${spec.targets.length > 1 ? ', in order' : ''}:`);
           spec.targets.forEach((t, i) => say(`  ${i + 1}. ${spec.stage2Urls[i]}  — ${t.where}`));
           if (spec.targets.some((t) => t.reach === 'lan')) {
             say(`LAN machines reach the boot service only if it listens there: g8boot serve --listen 0.0.0.0:${portOf(spec.targets.find((t) => t.reach === 'lan')!.url)}`);
