@@ -14,7 +14,9 @@
 // U+2028-U+202E (separators, embeddings, overrides); U+2060-U+206F (word joiner, invisible operators, isolates,
 // deprecated format characters); U+FEFF (BOM); U+FFF9-U+FFFB (interlinear annotation).
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
-const UNSAFE_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
+// A CR right before its LF is a line end (CSV's CRLF, a Windows text): kept, so an export at a terminal is not
+// strewn with \x0d. A lone CR (it returns to the start of the line and overwrites it) is escaped.
+const UNSAFE_BUT_NEWLINE = /\r(?!\n)|[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
 // Inside JSON text, C0 controls are escaped already by JSON.stringify; the rest is valid raw, so escape it too.
 const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
 
@@ -28,7 +30,7 @@ export function terminalSafe(text: string): string {
   return text.replace(UNSAFE, escapeChar);
 }
 
-/** A message of one or more lines: as terminalSafe, but line breaks stay line breaks. */
+/** A message of one or more lines: as terminalSafe, but line breaks (LF, CRLF) stay line breaks. */
 export function terminalSafeLines(text: string): string {
   return text.replace(UNSAFE_BUT_NEWLINE, escapeChar);
 }

@@ -25,6 +25,8 @@ describe('the helper', () => {
     expect(terminalSafe('a\u009b2Jb\u007f\u2066c\u200bd\ufeff')).toBe('a\\x9b2Jb\\x7f\\u2066c\\u200bd\\ufeff');
     expect(terminalSafe('Zoë 節点 — ok\tx\ny')).toBe('Zoë 節点 — ok\\x09x\\x0ay');
     expect(terminalSafeLines('line 1\nline\x1b 2')).toBe('line 1\nline\\x1b 2');
+    // CRLF is a line end (CSV); a lone CR would overwrite the line, so it is escaped.
+    expect(terminalSafeLines('a,b\r\nc\rd\r\n')).toBe('a,b\r\nc\\x0dd\r\n');
     const json = JSON.stringify({ name: 'a\u202eb\u0085c\x1b' });
     expect(terminalSafeJson(json)).not.toMatch(RAW_UNSAFE);
     expect(JSON.parse(terminalSafeJson(json))).toEqual({ name: 'a\u202eb\u0085c\x1b' });
@@ -75,6 +77,20 @@ describe('the built CLI', () => {
     const exported = await runCli(['export', NWID, '--format', 'csv', '--cached'], { env });
     // Exports to a pipe or a file are the data itself; only a terminal gets escapes (see printDocument).
     expect(exported.stdout).toContain(EVIL_NAME);
+    // At a terminal (a real pty, through util-linux `script`): the name escaped, and CSV's CRLF line ends stay
+    // line ends instead of a `\x0d` at the end of every row.
+    const quote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`;
+    const command = [process.execPath, BIN, 'export', NWID, '--format', 'csv', '--cached'].map(quote).join(' ');
+    const atTerminal = await new Promise<string>((resolve, reject) => {
+      const child = spawn('script', ['-qefc', command, '/dev/null'], { env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.once('error', reject);
+      child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`export at a terminal: exit ${code}\n${out}`))));
+    });
+    expect(atTerminal).toContain('nodeId,name,');
+    expect(atTerminal).toContain('g8os\\x1b]0;pwned\\x07\\x1b[2J\\u202eexe.txt');
+    expect(atTerminal).not.toContain('\\x0d');
 
     const watch = spawn(process.execPath, [BIN, 'watch', NWID, ...probe, '--interval', '5'], {
       // An inventory of its own, so the member is new to it and reported.
