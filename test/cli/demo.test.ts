@@ -219,3 +219,74 @@ describe.skipIf(!canUseNamespaces)('what the demo tells a person', () => {
     await expect(readFile(join(home, 'zerotier-one.port'))).rejects.toMatchObject({ code: 'ENOENT' });
   }, 40_000);
 });
+
+describe.skipIf(!canUseNamespaces)('a demo where another program holds some of its addresses', () => {
+  // What a second demo meets: the first one's stand-ins on 127.86.0.11 and up at 6379. Here a program that
+  // accepts and never answers holds 127.86.0.11:6379 (127.86.0.10 stays free, as when the first demo's first
+  // node was gone).
+  const ns = `${NS}-clash`;
+  const children: ChildProcess[] = [];
+  const stop = async (child: ChildProcess) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  const startDemoJson = async (extra: string[], events: { type: string; address?: string }[]) => {
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, BIN, 'demo', '--json', ...extra], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(child);
+    return new Promise<Started>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`the demo exited (${code})`)));
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        const event = JSON.parse(line) as Started | { type: string; address?: string };
+        if (event.type === 'started') resolve(event as Started);
+        else events.push(event);
+      });
+    });
+  };
+
+  beforeAll(async () => {
+    expect(spawnSync('ip', ['netns', 'add', ns]).status).toBe(0);
+    expect(spawnSync('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']).status).toBe(0);
+    const holder = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', "require('node:net').createServer(() => {}).listen(6379, '127.86.0.11', () => console.log('held'))"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(holder);
+    await new Promise((resolve) => holder.stdout!.once('data', resolve));
+  });
+  afterAll(async () => {
+    for (const child of children.reverse()) await stop(child);
+    spawnSync('ip', ['netns', 'delete', ns]);
+  });
+
+  test('it answers on a port of its own, so its nodes are its own and ready', async () => {
+    const started = await startDemoJson([], []);
+    expect(started.redisPort).not.toBe(6379);
+    const run = await g8bootIn(ns, ['nodes', started.networkId, '--json', '--timeout', '1', '--redis-port', String(started.redisPort)], started.env);
+    expect(run.code, run.stderr).toBe(0);
+    const list = JSON.parse(run.stdout) as { ip: string | null; probe: string | null }[];
+    expect(list.find((n) => n.ip === '127.86.0.10')?.probe).toBe('ready');
+    expect(list.find((n) => n.ip === '127.86.0.11')?.probe).toBe('ready');
+  }, 40_000);
+
+  test('with --redis-port on the held port it says so instead of claiming the node answers', async () => {
+    const events: { type: string; address?: string }[] = [];
+    const started = await startDemoJson(['--redis-port', '6379'], events);
+    expect(started.redisPort).toBe(6379);
+    await eventually('the demo to tell that 127.86.0.11:6379 is taken', async () => (events.some((e) => e.type === 'taken' && e.address === '127.86.0.11') ? true : undefined), 10_000);
+  }, 30_000);
+});
+
+/** The built CLI in namespace `ns`. */
+function g8bootIn(ns: string, args: readonly string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -148,11 +148,14 @@ export function createCore0StandIns(options: Core0StandInOptions): Core0StandIns
 }
 
 /**
- * A free port to answer on: `preferred` when `host` can listen on it (core0's 6379, so `g8boot nodes` needs no
- * flag), else any free one. Null when `host` cannot be listened on at all.
+ * A port to answer on that is free on every one of `hosts` (the demo's whole address pool): `preferred` when it
+ * is (core0's 6379, so `g8boot nodes` needs no flag), else a free one. Checking the first address alone is not
+ * enough: a second demo found 127.86.0.10:6379 free while the first one's nodes held 127.86.0.11 and up on 6379,
+ * so its own stand-ins failed to listen and the first demo's answered its probes. Null when `hosts[0]` cannot
+ * be listened on at all (macOS: only 127.0.0.1 exists).
  */
-export async function pickStandInPort(host: string, preferred: number): Promise<number | null> {
-  const tryPort = (port: number) =>
+export async function pickStandInPort(hosts: readonly string[], preferred: number): Promise<number | null> {
+  const tryPort = (host: string, port: number) =>
     new Promise<number | null>((resolve) => {
       const server = createServer();
       server.once('error', () => resolve(null));
@@ -162,7 +165,19 @@ export async function pickStandInPort(host: string, preferred: number): Promise<
         server.close(() => resolve(got));
       });
     });
-  return (await tryPort(preferred)) ?? (await tryPort(0));
+  const freeEverywhere = async (port: number) => {
+    for (const host of hosts.slice(1)) if ((await tryPort(host, port)) === null) return false;
+    return true;
+  };
+  const [first] = hosts;
+  if (first === undefined) return null;
+  if (preferred !== 0 && (await tryPort(first, preferred)) !== null && (await freeEverywhere(preferred))) return preferred;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await tryPort(first, 0);
+    if (port === null) return null;
+    if (await freeEverywhere(port)) return port;
+  }
+  return null;
 }
 
 /**

@@ -72,7 +72,12 @@ export type DemoEvent =
   | { type: 'address'; at: number; nodeId: string; name: string; address: string; answers: DemoAnswer }
   /** A booting node's core0 answers now. */
   | { type: 'core0-started'; at: number; nodeId: string; name: string; address: string }
-  | { type: 'lost' | 'back'; at: number; nodeId: string; name: string };
+  | { type: 'lost' | 'back'; at: number; nodeId: string; name: string }
+  /**
+   * The node's stand-in could not listen on its address: another program (another demo started with the same
+   * --redis-port, a Redis) holds address:port, so whatever answers a probe there is not this demo's node.
+   */
+  | { type: 'taken'; at: number; nodeId: string; name: string; address: string };
 
 /** What the probe will report, in the probe's own words (ProbeState), plus the slow starter. */
 export type DemoAnswer = 'ready' | 'auth-required' | 'timeout' | 'refused' | 'starting';
@@ -91,6 +96,15 @@ export interface Demo {
   /** Events so far, then as they happen; returns the function that unsubscribes. */
   on(listener: (event: DemoEvent) => void): () => void;
   stop(): Promise<void>;
+}
+
+/** Every address the demo may give a node (the stand-ins' port must be free on all of them). */
+function poolAddresses(): string[] {
+  const first = ipv4ToNumber(FIRST_ADDRESS) ?? 0;
+  const last = ipv4ToNumber(LAST_ADDRESS) ?? first;
+  const addresses: string[] = [];
+  for (let n = first; n <= last; n++) addresses.push(numberToIpv4(n));
+  return addresses;
 }
 
 /** A name like the ones G8OS node records had: after the MAC address of the management NIC. */
@@ -127,6 +141,8 @@ export function describeDemoEvent(event: DemoEvent, redisPort: number): string {
       return `lost        ${who}: went quiet (its core0 stops answering)`;
     case 'back':
       return `back        ${who}: online again`;
+    case 'taken':
+      return `taken       ${who}: another program listens on ${event.address}:${redisPort}, so what answers there is not this demo (is another demo running? start this one without --redis-port)`;
   }
 }
 
@@ -169,7 +185,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       simulator.population.updateMember(networkId, simulator.localNodeId, { authorized: true, name: 'this computer' }).configDueAt = simulator.population.now();
     }
     const wanted = options.redisPort ?? { preferred: 6379 };
-    const picked = typeof wanted === 'number' ? wanted : await pickStandInPort(FIRST_ADDRESS, wanted.preferred);
+    const picked = typeof wanted === 'number' ? wanted : await pickStandInPort(poolAddresses(), wanted.preferred);
     const redisPort = picked ?? (typeof wanted === 'number' ? wanted : wanted.preferred);
     standIns = createCore0StandIns({ port: redisPort, password: DEMO_REDIS_PASSWORD });
     return await run(simulator, networkId, home, standIns, picked !== null, options, timers, cleanup);
@@ -213,6 +229,15 @@ async function run(
   // the app) show up the same way as the script's own doings.
   const seen = new Map<string, { authorized: boolean; address: string | null; online: boolean }>();
   const pendingBoots = new Map<string, NodeJS.Timeout>();
+  // Said once per address: a stand-in that cannot listen is told, not left for the probes to contradict.
+  const taken = new Set<string>();
+  const serve = (nodeId: string, address: string, role: Core0Role) => {
+    void standIns.serve(address, role).then((listening) => {
+      if (listening || !core0Answers || taken.has(address)) return;
+      taken.add(address);
+      emit({ type: 'taken', at: Date.now(), nodeId, name: simulator.population.member(networkId, nodeId)?.name ?? '', address });
+    });
+  };
   const look = () => {
     const now = Date.now();
     for (const member of simulator.population.members(networkId)) {
@@ -227,13 +252,13 @@ async function run(
       if (before && before.authorized !== member.authorized) emit({ type: member.authorized ? 'authorized' : 'deauthorized', at: now, nodeId, name });
       if (address !== null && before?.address !== address) {
         const script = scripts.get(nodeId) ?? 'absent';
-        void standIns.serve(address, script === 'booting' ? 'absent' : script);
+        serve(nodeId, address, script === 'booting' ? 'absent' : script);
         emit({ type: 'address', at: now, nodeId, name, address, answers: ANSWERS[script] });
         if (script === 'booting') {
           const timer = setTimeout(() => {
             pendingBoots.delete(nodeId);
             scripts.set(nodeId, 'core0');
-            if (!quiet.has(nodeId)) void standIns.serve(address, 'core0');
+            if (!quiet.has(nodeId)) serve(nodeId, address, 'core0');
             emit({ type: 'core0-started', at: Date.now(), nodeId, name, address });
           }, bootMs);
           pendingBoots.set(nodeId, timer);
@@ -266,7 +291,7 @@ async function run(
           simulator.setOnline(back, true);
           const address = seen.get(back)?.address;
           const script = scripts.get(back);
-          if (address && script && script !== 'booting') void standIns.serve(address, script);
+          if (address && script && script !== 'booting') serve(back, address, script);
           look();
           return;
         }
@@ -279,7 +304,7 @@ async function run(
         // Seen last six minutes ago: offline at once, as if it had been quiet for a while; its core0 is gone too.
         simulator.setOnline(pick.nodeId, false, { lastSeenAgoMs: 6 * 60_000 });
         const address = pick.ipAssignments[0];
-        if (address) void standIns.serve(address, 'silent');
+        if (address) serve(pick.nodeId, address, 'silent');
         look();
       }, flapEveryMs),
     );
