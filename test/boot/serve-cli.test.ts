@@ -77,6 +77,15 @@ describe('g8boot serve', () => {
     expect(await serve.exited).toBe(0);
   });
 
+  it('--help says its default port and shows examples, the loopback one first', async () => {
+    const r = await runCli(['serve', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('(default: "127.0.0.1:8088")');
+    const examples = r.stdout.split('Examples:\n')[1]!.split('\n').filter((l) => l.trim());
+    expect(examples[0]).toMatch(/^ {2}g8boot serve +# VMs on this computer: .*http:\/\/10\.0\.2\.2:8088$/);
+    expect(examples.slice(1).every((l) => !/8080/.test(l))).toBe(true);
+  });
+
   it.each([['http://127.0.0.1:8088'], ['http://localhost:8088'], ['http://0.0.0.0:8088']])('refuses --public-url %s (only this computer reaches it) with exit code 2', async (url) => {
     const r = await runCli(['serve', '--public-url', url], { env: { G8BOOT_HOME: dir } });
     expect(r.code).toBe(2);

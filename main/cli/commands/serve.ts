@@ -36,6 +36,18 @@ export function registerServeCommands(program: Command): void {
     .option('--kernel-args <args>', 'kernel arguments for every node, e.g. "development console=ttyS0"')
     .option('--json', 'print each boot request as a JSON line')
     .option('--quiet', 'do not log boot requests')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        [
+          ['g8boot serve', `VMs on this computer: QEMU/VirtualBox NAT guests reach it at http://10.0.2.2:${DEFAULT_BOOT_SERVICE_PORT}`],
+          [`g8boot serve --listen 0.0.0.0:${DEFAULT_BOOT_SERVICE_PORT}`, 'machines on your LAN too'],
+          [`g8boot serve --listen 0.0.0.0:${DEFAULT_BOOT_SERVICE_PORT} --public-url https://boot.example.org`, 'behind a proxy, for bare-metal providers'],
+          ['g8boot kernel add ./g8os-kernel.efi', 'the kernel it serves (once)'],
+        ]
+          .map(([command, what]) => `  ${command!.padEnd(38)} # ${what}`)
+          .join('\n'),
+    )
     .action(async (opts: ServeOptions) => {
       const { parseKernelArgs } = await import('../../common/validate.ts');
       const { parseBootUrl, parseNodeKernelUrl } = await import('../../common/boot-url.ts');
