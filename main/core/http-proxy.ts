@@ -51,3 +51,38 @@ export function proxyAwareDispatcher(options: Agent.Options = {}, env: NodeJS.Pr
     },
   };
 }
+
+/**
+ * When `error` is the proxy's doing rather than the server's, what to tell the person: the proxy refused the
+ * tunnel (`Proxy response (407) !== 200 when HTTP Tunneling`, undici's words) or could not be reached at all
+ * (a connection error aimed at the proxy's own address). Without this, a person behind a proxy that is down or
+ * wants credentials read "Cannot reach ZeroTier Central (UND_ERR_ABORTED / ECONNREFUSED): check the internet
+ * connection", with no word of the proxy. Null when the error has nothing to do with `proxy`.
+ */
+export function proxyFailure(error: unknown, proxy: string | null): { detail: string; hint: string } | null {
+  if (!proxy) return null;
+  let url: URL;
+  try {
+    url = new URL(proxy);
+  } catch {
+    return null;
+  }
+  // Never print the proxy's credentials.
+  const shown = `${url.protocol}//${url.host}`;
+  const e = error as { message?: unknown; code?: unknown; address?: unknown; port?: unknown } | null;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  const status = /^Proxy response \((\d+)\)/.exec(message)?.[1];
+  if (status !== undefined) {
+    const hint =
+      status === '407'
+        ? 'The proxy wants credentials: put them in the proxy URL (http://user:password@host:port), or list this host in NO_PROXY.'
+        : 'The proxy refused to connect to it: check the proxy, or list this host in NO_PROXY to go direct.';
+    return { detail: `the proxy ${shown} answered ${status}`, hint };
+  }
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (typeof e?.code === 'string' && e.address === host && String(e.port) === port) {
+    return { detail: `the proxy ${shown} cannot be reached (${e.code})`, hint: 'Check HTTPS_PROXY / HTTP_PROXY (is the proxy running?), or list this host in NO_PROXY to go direct.' };
+  }
+  return null;
+}

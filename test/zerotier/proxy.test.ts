@@ -134,6 +134,29 @@ describe.skipIf(!hasOpenssl)('a forward proxy', () => {
     expect(proxy.connects.length).toBeGreaterThan(before + asked.length);
   });
 
+  test('a proxy that refuses (407: it wants credentials) is named in the error, with what to do', async () => {
+    const asked: string[] = [];
+    const refusing = createServer();
+    refusing.on('connect', (req: IncomingMessage, client: Socket) => {
+      asked.push(req.url ?? '');
+      client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\n\r\n');
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', () => resolve()));
+    const port = (refusing.address() as AddressInfo).port;
+    try {
+      // Credentials in the proxy URL are never printed.
+      const run = await runCli(['zt', 'members', NWID], { env: { ...env, HTTPS_PROXY: `http://someone:s3cret@127.0.0.1:${port}` } });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`Cannot reach ZeroTier Central at https://${CENTRAL_HOST}: the proxy http://127.0.0.1:${port} answered 407.`);
+      expect(run.stderr).toContain('The proxy wants credentials');
+      expect(run.stderr).not.toContain('s3cret');
+      expect(asked.length).toBeGreaterThan(0);
+      expect(new Set(asked)).toEqual(new Set([`${CENTRAL_HOST}:443`]));
+    } finally {
+      refusing.close();
+    }
+  });
+
   test("this machine's services on loopback never go through the proxy", async () => {
     const before = proxy.connects.length;
     const run = await runCli(['zt', 'members', NWID, '--json'], {
@@ -162,7 +185,8 @@ describe.skipIf(!hasOpenssl)('a forward proxy', () => {
         });
       const proxied = await inNamespace({});
       expect(proxied.code).toBe(1);
-      expect(JSON.parse(proxied.stderr).error.message).toContain('ECONNREFUSED');
+      // The person is told it is the proxy that cannot be reached, not Central.
+      expect(JSON.parse(proxied.stderr).error.message).toContain(`the proxy http://127.0.0.1:${proxy.port} cannot be reached (ECONNREFUSED)`);
       for (const noProxy of [CENTRAL_HOST, `.g8boot.test`, `example.org, ${CENTRAL_HOST}:443`]) {
         const direct = await inNamespace({ NO_PROXY: noProxy });
         expect(direct.code).toBe(1);

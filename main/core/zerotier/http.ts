@@ -7,7 +7,7 @@
  * Secrets: the auth headers live only in this closure. Messages are built here from the method, the path and
  * the status, never from request headers, and anything the server says is redacted before it is quoted.
  */
-import { proxyAwareDispatcher } from '../http-proxy.ts';
+import { proxyAwareDispatcher, proxyFailure } from '../http-proxy.ts';
 import { ExitCode, G8bootError, type ErrorDetails } from '../../common/errors.ts';
 import { quote } from '../../common/validate.ts';
 import { rateLimitResetTime, type RateLimiter } from './rate-limit.ts';
@@ -137,7 +137,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const { service, secret, rateLimiter } = options;
   const authHeaders = { ...options.authHeaders };
   // Central through HTTPS_PROXY/NO_PROXY when set; this machine's service on loopback always direct.
-  const { dispatcher: agent, close: closeAgent } = proxyAwareDispatcher({
+  const { dispatcher: agent, close: closeAgent, proxy } = proxyAwareDispatcher({
     keepAliveTimeout: 10_000,
     keepAliveMaxTimeout: 60_000,
     connections: 8,
@@ -215,6 +215,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           hint: 'A proxy, firewall or the service itself dropped the connection; try again.',
           cause: error,
         }),
+      };
+    }
+    const viaProxy = proxyFailure(error, proxy);
+    if (viaProxy) {
+      return {
+        retryable: false,
+        error: new ZeroTierApiError('E_ZT_UNREACHABLE', `Cannot reach ${service} at ${origin}: ${viaProxy.detail}.`, { hint: viaProxy.hint, cause: error }),
       };
     }
     const detail = code ?? (error instanceof Error ? error.message : String(error));
