@@ -204,3 +204,12 @@ describe('one writer at a time, and merges', () => {
     expect(app.get(seen.nodeId)?.trustedCertificate?.sha256).toBe('ab'.repeat(32));
   });
 });
+
+test('the first write into a data directory that does not exist yet takes no lock wait', () => {
+  const dir = join(tempDir(), 'not', 'yet');
+  const started = performance.now();
+  const { store } = storeIn(dir);
+  store.set('a', 1);
+  expect(performance.now() - started).toBeLessThan(2000);
+  expect(storeIn(dir).store.get('a')).toBe(1);
+});

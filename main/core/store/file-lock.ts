@@ -7,7 +7,8 @@
  * process's own asynchronous update holds the lock goes ahead (waiting would block the very event loop the
  * update needs to finish); the update notices such writes (`localWrites`) and redoes its read-merge-write.
  */
-import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** Older than this, a lock is taken to be left by a process that hung or died on another machine's clock. */
 export const STALE_LOCK_MS = 10_000;
@@ -50,7 +51,7 @@ function isStale(lockPath: string, now: number): boolean {
 }
 
 /** One attempt: true when this process now owns the lock file. */
-function tryLock(lockPath: string): boolean {
+function tryLock(lockPath: string, madeDirectory = false): boolean {
   try {
     const fd = openSync(lockPath, 'wx', 0o600);
     try {
@@ -61,7 +62,11 @@ function tryLock(lockPath: string): boolean {
     return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return false; // the directory is not there yet: nothing to lock against
+    if (code === 'ENOENT' && !madeDirectory) {
+      // The store's directory is not there yet (a first write creates it): make it, and try again.
+      mkdirSync(dirname(lockPath), { recursive: true });
+      return tryLock(lockPath, true);
+    }
     if (code !== 'EEXIST') throw error;
     if (isStale(lockPath, Date.now())) rmSync(lockPath, { force: true });
     return false;
