@@ -248,6 +248,35 @@ describe.skipIf(!canRun)('g8boot burn on a loop device', () => {
     }
   }, 30_000);
 
+  it('reports the SHA-256 of the bytes it wrote, hashed beside the write, in image order even when written out of order', async () => {
+    // Many small chunks through few shared buffers: a buffer refilled before the hasher read it would change the
+    // digest. 'win32' writes the first 64 KiB last (the hash must still be in image order); the tail is short.
+    const bytes = 6 * MiB + 12_345;
+    const data = Buffer.alloc(bytes);
+    for (let i = 0; i < bytes; i += 4) data.writeUInt32LE((i * 2654435761) >>> 0, Math.min(i, bytes - 4));
+    const image = join(dir, 'hashed.img');
+    writeFileSync(image, data);
+    const want = createHash('sha256').update(data).digest('hex');
+    for (const platform of ['linux', 'win32'] as const) {
+      const target = loop(8 * MiB);
+      const source = await fileSource(image);
+      try {
+        const result = await burnImage({ drive: await driveForDevice(target.device), image: source, platform, run: runCommand, chunkBytes: 64 * 1024, eject: false });
+        expect(result.sha256, platform).toBe(want);
+      } finally {
+        await source.close();
+      }
+      const onDevice = Buffer.alloc(bytes);
+      const fd = openSync(target.device, 'r');
+      try {
+        readSync(fd, onDevice, 0, bytes, 0);
+      } finally {
+        closeSync(fd);
+      }
+      expect(onDevice.equals(data), platform).toBe(true);
+    }
+  }, 30_000);
+
   it('says what the drive holds when cancelled mid-write', async () => {
     const target = loop(16 * MiB);
     const image = join(dir, 'cancel.img');

@@ -1,7 +1,7 @@
 /**
  * Writing an image to a drive and proving it is there: unmount, open exclusively, write in large aligned
- * chunks with progress, sync, read back exactly the image's length and compare it byte for byte and by SHA-256,
- * then eject. Every failure is a BurnError naming its step (and the offset for write and verify).
+ * chunks with progress (two writes in flight, each buffer hashed by SHA-256 on a worker thread beside its write),
+ * sync, read back exactly the image's length and compare it byte for byte, then eject. Every failure is a BurnError naming its step (and the offset for write and verify).
  *
  * Linux opens the device with O_DIRECT|O_EXCL (O_EXCL keeps udisks from mounting it mid-write; O_DIRECT keeps
  * the page cache out of both the write and the read-back, so verify reads the drive, not memory). O_DIRECT needs
@@ -9,12 +9,12 @@
  * found once by a harmless 4 KiB read. macOS writes the raw /dev/rdiskN; Windows clears the disk's volumes
  * first and writes the first 64 KiB last, so Windows cannot mount a half-written stick.
  */
-import { createHash } from 'node:crypto';
 import { constants, type PathLike } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { rateAndEta, WINDOWS_FORMAT_WARNING, type BurnProgress, type BurnResult, type BurnStep, type DriveView } from '../../common/burn.ts';
 import type { CommandRunner } from '../vm/exec.ts';
 import { BurnError, partialStateHint } from './burn-error.ts';
+import { startParallelHasher, type ParallelHasher } from './hasher.ts';
 import type { ImageSource } from './image-source.ts';
 import { rawDevice } from './macos-drives.ts';
 
@@ -113,12 +113,18 @@ class Reporter {
 /** A buffer of `bytes` whose start is aligned for O_DIRECT on `handle` (found by reading 4 KiB at offset 0). */
 async function alignedBuffer(handle: FileHandle, bytes: number, direct: boolean): Promise<Buffer> {
   const raw = Buffer.allocUnsafeSlow(bytes + ALIGN);
-  if (!direct) return raw.subarray(0, bytes);
+  const shift = await alignedShift(handle, raw, direct);
+  return raw.subarray(shift, shift + bytes);
+}
+
+/** The offset inside `raw` at which a buffer is aligned for O_DIRECT on `handle` (0 without O_DIRECT). */
+async function alignedShift(handle: FileHandle, raw: Buffer, direct: boolean): Promise<number> {
+  if (!direct) return 0;
   // malloc aligns to 16 bytes: one of these shifts lands on a 4 KiB boundary (EINVAL means misaligned).
   for (let shift = 0; shift < ALIGN; shift += 16) {
     try {
       await handle.read(raw, shift, ALIGN, 0);
-      return raw.subarray(shift, shift + bytes);
+      return shift;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
     }
@@ -183,10 +189,30 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
   return n;
 }
 
+/** Two writes in flight, as a drive's queue wants: the next one is queued before the current one completes,
+ * so the drive never waits for this process to be scheduled again. */
+const WRITES_IN_FLIGHT = 2;
+/** Write buffers: those in flight, the one being filled, and room for the hasher to fall a little behind. */
+const WRITE_BUFFERS = WRITES_IN_FLIGHT + 3;
+
 /** Unmount, write, sync, verify, eject. Resolves only when the drive holds exactly the image. */
 export async function burnImage(options: BurnOptions): Promise<BurnResult> {
-  const { drive, image, platform, run, signal } = options;
   const chunk = options.chunkBytes ?? 4 << 20;
+  // The write buffers live in shared memory so a worker thread can hash each one while it is being written
+  // (SHA-256 is slower than a fast drive: on the write path it capped the write at its own speed). The worker is
+  // started first, because a thread takes 40-90 ms to boot on a busy machine: it boots while the drive is
+  // unmounted instead of stalling the first writes.
+  const memory = new SharedArrayBuffer(WRITE_BUFFERS * chunk + ALIGN);
+  const hasher = startParallelHasher(memory);
+  try {
+    return await unmountWriteVerifyEject(options, chunk, memory, hasher);
+  } finally {
+    await hasher.close().catch(() => {});
+  }
+}
+
+async function unmountWriteVerifyEject(options: BurnOptions, chunk: number, memory: SharedArrayBuffer, hasher: ParallelHasher): Promise<BurnResult> {
+  const { drive, image, platform, run, signal } = options;
   const regular = options.regularFile === true;
   const report = new Reporter(options.onProgress);
   const total = image.size;
@@ -218,18 +244,42 @@ export async function burnImage(options: BurnOptions): Promise<BurnResult> {
   report.begin('open');
   const path = writePath(drive, platform);
   const { handle, direct } = await openDrive(path, constants.O_RDWR, drive, 'open', regular, options.directIo);
-  const hash = createHash('sha256');
   let writeSeconds = 0;
+  let imageSha256 = '';
+  // A buffer is refilled only once its write finished and the worker hashed it: the digest is of exactly the
+  // bytes written.
+  const slots = WRITE_BUFFERS;
+  const inFlight: { range: { start: number; end: number }; length: number; done: Promise<{ bytesWritten: number }> }[] = [];
   try {
-    const buffers = [await alignedBuffer(handle, chunk, direct), await alignedBuffer(handle, chunk, direct)];
-    // 3. Write: fill the next buffer while the current one is being written.
+    const shift = await alignedShift(handle, Buffer.from(memory), direct);
+    const buffers = Array.from({ length: slots }, (_, i) => Buffer.from(memory, shift + i * chunk, chunk));
+    // Per buffer: settles when its write finished and the worker is done reading it (its next fill waits for this).
+    const slotFree: Promise<unknown>[] = Array.from({ length: slots }, () => Promise.resolve());
+    // 3. Write: fill the next buffer while the current one is being written, and hash it beside the write.
     report.begin('write', total);
     const ranges = writeOrder(total, chunk, platform);
-    const hashed = new Map<number, Buffer>();
+    // Hash in image order (Windows writes the first 64 KiB last): out-of-order chunks are hashed from copies
+    // held until their turn.
+    const held = new Map<number, Buffer>();
     let nextHash = 0;
+    const hashInOrder = (range: { start: number; end: number }, slot: number): Promise<void> => {
+      if (range.start !== nextHash) {
+        held.set(range.start, Buffer.from(buffers[slot]!.subarray(0, range.end - range.start)));
+        return Promise.resolve();
+      }
+      const done = hasher.update(buffers[slot]!.byteOffset, range.end - range.start);
+      nextHash = range.end;
+      for (let copy = held.get(nextHash); copy; copy = held.get(nextHash)) {
+        held.delete(nextHash);
+        void hasher.updateCopy(copy).catch(() => {});
+        nextHash += copy.length;
+      }
+      return done;
+    };
     const fill = async (i: number): Promise<Buffer> => {
       const range = ranges[i]!;
-      const buffer = buffers[i % 2]!;
+      const buffer = buffers[i % slots]!;
+      await slotFree[i % slots];
       const length = range.end - range.start;
       // O_DIRECT writes whole 4 KiB blocks: the tail is padded with zeros (past the image: verified length excludes it).
       const padded = direct ? roundUp(length, ALIGN) : length;
@@ -237,57 +287,61 @@ export async function burnImage(options: BurnOptions): Promise<BurnResult> {
       if (padded > length) buffer.fill(0, length, padded);
       return buffer.subarray(0, padded);
     };
-    let current = await fill(0);
     let written = 0;
-    for (let i = 0; i < ranges.length; i++) {
-      const range = ranges[i]!;
-      throwIfCancelled(signal, 'write', written, total);
-      const pending = handle.write(current, 0, current.length, range.start).catch((error: unknown) => {
-        throw new BurnError('write', `Writing failed at offset ${range.start}: ${errnoText(error)}.`, {
-          offset: range.start,
-          cause: error,
-          hint: `The stick may be faulty, full of bad blocks, or was pulled out. ${partialStateHint(range.start, total)}`,
-        });
-      });
-      // Hash in image order (Windows writes the first 64 KiB last): keep out-of-order chunks until their turn.
-      const data = current.subarray(0, range.end - range.start);
-      if (range.start === nextHash) {
-        hash.update(data);
-        nextHash = range.end;
-        for (let held = hashed.get(nextHash); held; held = hashed.get(nextHash)) {
-          hashed.delete(nextHash);
-          hash.update(held);
-          nextHash += held.length;
-        }
-      } else {
-        hashed.set(range.start, Buffer.from(data));
-      }
-      const next = i + 1 < ranges.length ? fill(i + 1) : null;
-      next?.catch(() => {});
-      const result = await pending;
-      if (result.bytesWritten !== current.length) {
-        throw new BurnError('write', `Writing failed at offset ${range.start + result.bytesWritten}: the drive took ${result.bytesWritten} of ${current.length} bytes (is it smaller than it claims?).`, {
+    const settleOldest = async () => {
+      const { range, length, done } = inFlight.shift()!;
+      const result = await done;
+      if (result.bytesWritten !== length) {
+        throw new BurnError('write', `Writing failed at offset ${range.start + result.bytesWritten}: the drive took ${result.bytesWritten} of ${length} bytes (is it smaller than it claims?).`, {
           offset: range.start + result.bytesWritten,
           hint: partialStateHint(range.start, total),
         });
       }
       written += range.end - range.start;
       report.update('write', written, total);
-      if (next) current = await next;
+    };
+    let next: Promise<Buffer> | null = fill(0);
+    for (let i = 0; i < ranges.length; i++) {
+      const range = ranges[i]!;
+      const current: Buffer = await next!;
+      throwIfCancelled(signal, 'write', written, total);
+      const done = handle.write(current, 0, current.length, range.start).catch((error: unknown) => {
+        throw new BurnError('write', `Writing failed at offset ${range.start}: ${errnoText(error)}.`, {
+          offset: range.start,
+          cause: error,
+          hint: `The stick may be faulty, full of bad blocks, or was pulled out. ${partialStateHint(range.start, total)}`,
+        });
+      });
+      done.catch(() => {});
+      inFlight.push({ range, length: current.length, done });
+      const slot = i % slots;
+      const hashing = hashInOrder(range, slot);
+      hashing.catch(() => {});
+      // The buffer is free once written and hashed (a failure of either is reported by its own await).
+      slotFree[slot] = Promise.allSettled([done, hashing]);
+      next = i + 1 < ranges.length ? fill(i + 1) : null;
+      next?.catch(() => {});
+      while (inFlight.length >= WRITES_IN_FLIGHT) await settleOldest();
     }
+    while (inFlight.length > 0) await settleOldest();
     report.update('write', total, total, true);
-    // 4. Sync: everything on the drive before it is read back.
+    // 4. Sync: everything on the drive before it is read back. The hash finishes meanwhile (it is at most a few
+    // buffers behind), and the write counts as done when both have.
     report.begin('sync');
+    const digest = hasher.digest();
+    digest.catch(() => {});
     try {
       await handle.datasync();
     } catch (error) {
       throw new BurnError('sync', `Flushing the drive failed: ${errnoText(error)}.`, { cause: error, hint: `The stick may have been pulled out. ${partialStateHint(total, total)}` });
     }
+    imageSha256 = await digest;
     writeSeconds = (performance.now() - writeStarted) / 1000;
   } finally {
+    // A write still in flight (after a failure or a cancel) must end before its descriptor is closed.
+    await Promise.allSettled(inFlight.map((w) => w.done));
     await handle.close().catch(() => {});
   }
-  const imageSha256 = hash.digest('hex');
 
   // 5. Verify through a fresh descriptor (O_DIRECT: from the drive, not the cache).
   const verifySeconds = await verify(options, report, chunk, regular);
