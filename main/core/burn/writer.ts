@@ -304,6 +304,8 @@ async function unmountWriteVerifyEject(options: BurnOptions, chunk: number, memo
     for (let i = 0; i < ranges.length; i++) {
       const range = ranges[i]!;
       const current: Buffer = await next!;
+      // Cancelled: the writes in flight land first, so the offset said is what the drive holds.
+      if (signal?.aborted) while (inFlight.length > 0) await settleOldest();
       throwIfCancelled(signal, 'write', written, total);
       const done = handle.write(current, 0, current.length, range.start).catch((error: unknown) => {
         throw new BurnError('write', `Writing failed at offset ${range.start}: ${errnoText(error)}.`, {
