@@ -3,7 +3,7 @@
  * ZeroTier simulator by environment, with real redis-servers and hostile peers on the members' addresses.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -225,6 +225,40 @@ describe('--deep: core0 itself answers, through the built CLI (the bundle people
     expect(JSON.parse(run.lines[0]!)).toEqual([expect.objectContaining({ nodeId: id, state: 'ready', core0Version: 'PONG 1.1.0-alpha-8' })]);
     run.child.kill('SIGINT');
     expect(await run.exit).toBe(0);
+  });
+});
+
+describe('nodes --watch in a terminal: the live table', () => {
+  test.skipIf(!existsSync('/usr/bin/script'))('answering nodes show at once; a hanging one when its deadline ends', async () => {
+    const sim = await testSimulator();
+    const ready = sim.addNode({ authorized: true, address: A.plain, name: 'answers' });
+    const hanging = sim.addNode({ authorized: true, address: A.silent, name: 'hangs' });
+    // Established nodes (a node authorized moments ago would be probed twice while its address is new).
+    for (const id of [ready, hanging]) sim.population.member(NWID, id)!.lastAuthorizedTime = Date.now() - 3_600_000;
+    // util-linux `script` gives the built CLI a terminal, as a person's shell does.
+    const command = [process.execPath, BIN, 'nodes', NWID, '--watch', '--timeout', '3'].map((a) => `'${a}'`).join(' ');
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...environment(sim) }, stdio: ['pipe', 'pipe', 'pipe'] });
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    let screen = '';
+    const started = Date.now();
+    child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
+    const waitFor = async (pattern: RegExp, timeoutMs: number) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(screen)) {
+        if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${screen}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return Date.now() - started;
+    };
+    // While the sweep waits for the hanging node, the table already shows the answering one ready.
+    const partial = await waitFor(new RegExp(`checking… 1 of 2 nodes so far`), 15_000);
+    expect(screen).toMatch(new RegExp(`${ready}\\s+answers\\s+ready\\s+ready`));
+    const complete = await waitFor(new RegExp(`${hanging}\\s+hangs\\s+degraded\\s+timeout[\\s\\S]*2 nodes in \\d+ ms`), 15_000);
+    expect(complete - partial).toBeGreaterThan(1500);
+    child.kill('SIGINT');
+    await new Promise((resolve) => child.once('exit', resolve));
   });
 });
 
