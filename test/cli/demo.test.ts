@@ -290,3 +290,51 @@ function g8bootIn(ns: string, args: readonly string[], env: Record<string, strin
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+describe.skipIf(!canUseNamespaces)('the demo ends with what started it', () => {
+  const ns = `${NS}-alone`;
+  beforeAll(() => {
+    expect(spawnSync('ip', ['netns', 'add', ns]).status).toBe(0);
+    expect(spawnSync('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']).status).toBe(0);
+  });
+  afterAll(() => {
+    spawnSync('ip', ['netns', 'delete', ns]);
+  });
+
+  /** Starts the demo under `launcher` (argv before node), resolves with its setup line and a promise of its end. */
+  const launch = async (launcher: string[]) => {
+    const child = spawn('ip', ['netns', 'exec', ns, ...launcher, process.execPath, BIN, 'demo', '--json'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    // The demo holds the write end of stdout: the pipe ends when the demo itself has exited.
+    const ended = new Promise<void>((resolve) => child.stdout!.once('end', () => resolve()));
+    let pid: number | undefined;
+    const started = await new Promise<Started>((resolve) =>
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        if (line.startsWith('pid ')) pid = Number(line.slice(4));
+        else if (line.includes('"started"')) resolve(JSON.parse(line) as Started);
+      }),
+    );
+    return { child, started, ended, pid: pid ?? child.pid };
+  };
+  const within = (ms: number, what: Promise<void>) =>
+    Promise.race([what.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
+
+  test('the program that started it is killed (as `timeout` or a harness stops npx): the demo stops and cleans up', async () => {
+    // Like npx: a shell between the launcher and the demo, which dies without passing the signal on.
+    const { child, started, ended, pid } = await launch(['bash', '-c', '"$@" & echo "pid $!"; wait', 'launcher']);
+    child.kill('SIGKILL');
+    const stopped = await within(10_000, ended);
+    // Never leave a demo behind, even when the test fails.
+    if (!stopped && pid) process.kill(pid, 'SIGTERM');
+    expect(stopped).toBe(true);
+    await expect(readFile(join(started.env.ZEROTIER_HOME ?? '', 'zerotier-one.port'))).rejects.toMatchObject({ code: 'ENOENT' });
+  }, 30_000);
+
+  test('the terminal closes (SIGHUP): the demo stops and cleans up', async () => {
+    const { child, started, ended } = await launch([]);
+    child.kill('SIGHUP');
+    const stopped = await within(10_000, ended);
+    if (!stopped) child.kill('SIGKILL');
+    expect(stopped).toBe(true);
+    await expect(readFile(join(started.env.ZEROTIER_HOME ?? '', 'zerotier-one.port'))).rejects.toMatchObject({ code: 'ENOENT' });
+  }, 30_000);
+});

@@ -73,6 +73,9 @@ export function registerDemoCommand(program: Command): void {
       const listen = flags.listen === undefined ? undefined : parseDemoListen(flags.listen);
       const redisPort = flags.redisPort === undefined ? { preferred: 6379 } : parseIntInRange(flags.redisPort, '--redis-port', 1, 65535);
       const joinEverySeconds = parseIntInRange(flags.joinEvery, '--join-every', 1, 3600);
+      // Listened for before anything starts: a signal or the launcher's end that comes while the demo starts up
+      // (or while it prints its first lines) must still stop it with its clean-up, not kill it half-way.
+      const stopRequested = Promise.race([untilStopSignal(), untilLeftAlone()]);
       const { startDemo, describeDemoEvent, DEMO_REDIS_PASSWORD } = await import('../../core/zerotier/simulator/demo.ts');
       const demo = await startDemo({ host: listen?.host, port: listen?.port, redisPort, joinEveryMs: joinEverySeconds * 1000, thisComputerJoined: true });
       // The demo's inventory and settings stay with the demo, away from the person's own.
@@ -112,8 +115,32 @@ export function registerDemoCommand(program: Command): void {
         if (flags.json) printJsonLine(event);
         else print(`${new Date(event.at).toTimeString().slice(0, 8)}  ${describeDemoEvent(event, demo.redisPort)}`);
       });
-      await untilStopSignal();
+      const why = await stopRequested;
       await demo.stop();
+      if (why === 'alone') process.exitCode = 130;
       if (!flags.json) say('g8boot demo: stopped; its temporary ZeroTier home and inventory are gone.');
     });
+}
+
+/**
+ * The demo is a foreground program: it ends with what started it. Closing the terminal (SIGHUP) would otherwise
+ * end it without its clean-up (its temporary home left in /tmp), and `timeout … npx g8boot demo` or a test
+ * harness that stops npx with SIGTERM ends npx and its shell but not the demo, which then ran on for hours as an
+ * orphan holding 127.86.0.x:6379 (and a later demo's hint pointed at it). So: a hang-up, or our parent going
+ * away (we are re-parented), stops it like Ctrl+C.
+ */
+function untilLeftAlone(): Promise<'alone'> {
+  const parent = process.ppid;
+  return new Promise((resolve) => {
+    const done = () => {
+      clearInterval(timer);
+      process.off('SIGHUP', done);
+      resolve('alone');
+    };
+    const timer = setInterval(() => {
+      if (process.ppid !== parent) done();
+    }, 500);
+    timer.unref();
+    process.on('SIGHUP', done);
+  });
 }
