@@ -54,7 +54,7 @@ const START_HERE = [
   '',
   'Where to start:',
   '  npx g8boot demo           an offline demo network; it prints what to try next',
-  '  npx g8boot iso --help     a boot image for your G8OS nodes (or: g8boot serve)',
+  '  npx g8boot iso --help     a boot image for your G8OS nodes (or: serve)',
   '  npx g8boot nodes <nwid>   every node of your network and its core0 (or: watch)',
   'Every command has --help.',
 ].join('\n');
