@@ -47,6 +47,18 @@ describe('authorize believes the member, not the status code', () => {
     expect(r.stderr).toMatch(/is still authorized: the change was not made/);
   });
 
+  test('a 2xx that answers with another member is a failure (exit 1), not "Authorized <the other one>"', async () => {
+    const sim = await testSimulator({ checkSpec: false });
+    const nodeId = sim.addNode({ authorized: false });
+    const other = sim.addNode({ authorized: true });
+    const otherMember = await centralGet(sim, `/network/${NWID}/member/${other}`);
+    sim.faults.add({ method: 'POST', path: `/api/v1/network/${NWID}/member/${nodeId}`, fault: { kind: 'status', status: 200, body: otherMember } });
+    const r = await runCli(['authorize', NWID, nodeId], { env: env(sim) });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`answered the change of member ${nodeId} of ${NWID} with member ${other}`));
+    expect(r.stderr).not.toMatch(/^Authorized/m);
+  });
+
   test('a real authorization still succeeds', async () => {
     const sim = await testSimulator();
     const nodeId = sim.addNode({ authorized: false });

@@ -260,7 +260,7 @@ export function createCentralController(options: CentralOptions): Controller {
         ...(authorized !== undefined ? { config: { authorized } } : {}),
       };
       // The body sets absolute values, so sending it twice after a lost answer changes nothing more.
-      return checkApplied({ authorized }, await memberCall(nwid, node, { method: 'POST', body, idempotent: true }, signal), SERVICE);
+      return checkApplied({ authorized }, await memberCall(nwid, node, { method: 'POST', body, idempotent: true }, signal), SERVICE, { networkId: nwid, nodeId: node });
     },
 
     async deleteMember(networkId, nodeId, { signal }: CallOptions = {}) {

@@ -37,11 +37,19 @@ function checkLabel(value: unknown, what: string): string {
 }
 
 /**
- * The member a controller returned after a change must show the change: a 2xx alone proves nothing (a proxy, an
- * old controller or a policy can answer success and leave the member as it was). Returns the member, or throws
- * E_ZT_NOT_APPLIED (exit 1) saying what the controller reports.
+ * The member a controller returned after a change must be the member asked about and show the change: a 2xx alone
+ * proves nothing (a proxy, an old controller or a policy can answer success and leave the member as it was, or
+ * answer with another member). Returns the member, or throws E_ZT_NOT_APPLIED (exit 1) saying what the controller
+ * reports.
  */
-export function checkApplied(update: MemberUpdate, member: Member, service: string): Member {
+export function checkApplied(update: MemberUpdate, member: Member, service: string, asked: { networkId: string; nodeId: string }): Member {
+  if (member.nodeId !== asked.nodeId || member.networkId !== asked.networkId) {
+    throw new ZeroTierApiError(
+      'E_ZT_NOT_APPLIED',
+      `${service} answered the change of member ${asked.nodeId} of ${asked.networkId} with member ${member.nodeId} of ${member.networkId}: it is not known whether the change was made.`,
+      { hint: `Check the member with \`g8boot zt members ${asked.networkId}\` or in the controller's own interface, then try again.` },
+    );
+  }
   if (update.authorized !== undefined && member.authorized !== update.authorized) {
     const state = member.authorized ? 'still authorized' : 'not authorized';
     throw new ZeroTierApiError('E_ZT_NOT_APPLIED', `${service} answered, but member ${member.nodeId} of ${member.networkId} is ${state}: the change was not made.`, {

@@ -349,7 +349,7 @@ export async function connectSelfHostedController(
       }
       const body = { ...(authorized !== undefined ? { authorized } : {}), ...(name !== undefined ? { name } : {}) };
       // Absolute values: sending the body twice after a lost answer changes nothing more.
-      return checkApplied({ authorized }, await memberCall(nwid, node, { method: 'POST', body, idempotent: true }, signal), service);
+      return checkApplied({ authorized }, await memberCall(nwid, node, { method: 'POST', body, idempotent: true }, signal), service, { networkId: nwid, nodeId: node });
     },
 
     async deleteMember(networkId, nodeId, { signal }: CallOptions = {}) {
