@@ -23,9 +23,18 @@ import { temporaryPathBeside } from './atomic-file.ts';
 export interface OutputPathOptions {
   /** How the person named the path, for hints ("-o", "the Save dialog"). Default "-o". */
   flag?: string | undefined;
+  /** A file name that fits what is written, for hints ("nodes.csv"). Default "g8os.iso". */
+  example?: string | undefined;
+  /** Whether a boot image is written: only then is `g8boot burn` the answer to a device path. Default true. */
+  image?: boolean | undefined;
 }
 
 const BURN_HINT = 'To write a boot image to a USB stick or another drive, use `g8boot burn --device <path>` (it checks the drive, writes and verifies).';
+
+/** What to do instead of writing to a device: burn for an image; anything else goes to a file or standard output. */
+function deviceHint(flag: string, options: OutputPathOptions): string {
+  return options.image === false ? `Give a regular file's name with ${flag}, or ${flag} - for standard output.` : BURN_HINT;
+}
 
 function refuse(code: string, given: string, why: string, hint: string): never {
   throw new InvalidInputError(code, `Cannot write ${quote(given)}: ${why}.`, { hint });
@@ -72,6 +81,7 @@ function pathProblem(error: unknown, given: string, flag: string): never {
  */
 export async function checkOutputPath(given: string, options: OutputPathOptions = {}): Promise<string> {
   const flag = options.flag ?? '-o';
+  const example = options.example ?? 'g8os.iso';
   if (given === '') refuse('E_OUTPUT_DIR', given, 'the name is empty', `Give a file name with ${flag}.`);
   let path = resolve(given);
   // lstat first: what is at the path itself (a link is judged by what it points to, below).
@@ -82,11 +92,11 @@ export async function checkOutputPath(given: string, options: OutputPathOptions 
       refuse('E_OUTPUT_NOT_FILE', given, 'it is a symbolic link to nothing', `Remove the link or give another file name with ${flag}.`);
     }
     const problem = notAFile(target);
-    if (problem) refuse(problem.code, given, `it is a symbolic link to something that is not a regular file (${problem.why.replace(/, not a file$/, '')})`, problem.device ? BURN_HINT : `Give a file name with ${flag}, e.g. ${flag} g8os.iso.`);
+    if (problem) refuse(problem.code, given, `it is a symbolic link to something that is not a regular file (${problem.why.replace(/, not a file$/, '')})`, problem.device ? deviceHint(flag, options) : `Give a file name with ${flag}, e.g. ${flag} ${example}.`);
     path = await realpath(path);
   } else if (own) {
     const problem = notAFile(own);
-    if (problem) refuse(problem.code, given, problem.why, problem.device ? BURN_HINT : problem.code === 'E_OUTPUT_IS_DIR' ? `Give a file name, e.g. ${flag} ${given.replace(/\/+$/, '')}/g8os.iso.` : `Give a regular file's name with ${flag}; for a pipe, use ${flag} - and redirect standard output.`);
+    if (problem) refuse(problem.code, given, problem.why, problem.device ? deviceHint(flag, options) : problem.code === 'E_OUTPUT_IS_DIR' ? `Give a file name, e.g. ${flag} ${given.replace(/\/+$/, '')}/${example}.` : `Give a regular file's name with ${flag}; for a pipe, use ${flag} - and redirect standard output.`);
   }
   if (Buffer.byteLength(basename(path)) > 255) pathProblem(Object.assign(new Error('name too long'), { code: 'ENAMETOOLONG' }), given, flag);
   const dir = dirname(path);

@@ -183,6 +183,21 @@ describe('export -o checks the path before the sweep', () => {
     expect(r.stderr).toMatch(message);
     expect(requests).toBe(0);
     expect(existsSync(join(home, 'data', 'nodes.json'))).toBe(false);
+    // The hints are about an export, not a boot image: no `g8boot burn`, no `.iso`.
+    expect(r.stderr).not.toMatch(/burn|\.iso/);
+  });
+
+  it('the hints name an export file: a directory gets <dir>/nodes.csv, a device gets "-o -"', async () => {
+    const home = mkdtempSync(join(dir, 'home-'));
+    const out = mkdtempSync(join(dir, 'export-'));
+    const r = await runCli(['export', NWID, '--format', 'csv', '-o', out], { env: env(home) });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`-o ${out}/nodes.csv`);
+    symlinkSync('/dev/null', join(out, 'to-null'));
+    const d = await runCli(['export', NWID, '--format', 'json', '-o', join(out, 'to-null')], { env: env(home) });
+    expect(d.code, d.stderr).toBe(2);
+    expect(d.stderr).toMatch(/-o - for standard output/);
+    expect(d.stderr).not.toMatch(/burn/);
   });
 });
 

@@ -437,7 +437,7 @@ export function registerNodeCommands(program: Command): void {
     const networkId = parseNetworkId(networkArg);
     // The output path is checked before the sweep: a bad path must not cost a sweep nor change the inventory.
     const toFile = flags.output !== undefined && flags.output !== '-';
-    const outputPath = toFile ? await (await import('../../core/output-path.ts')).checkOutputPath(flags.output!) : undefined;
+    const outputPath = toFile ? await (await import('../../core/output-path.ts')).checkOutputPath(flags.output!, { example: `nodes.${format === 'blueprint' ? 'yaml' : format}`, image: false }) : undefined;
     const { createInventory, exportNodes } = await import('../../core/nodes/index.ts');
     let nodes: NodeRecord[];
     if (flags.cached) {
