@@ -58,6 +58,29 @@ describe('a nodes.json no command could get past', () => {
     }
   });
 
+  test.each([
+    ['an array where the inventory belongs', '{"inventory":[1,2]}', /"inventory" holds an array/],
+    ['a number where a network belongs', `{"inventory":{"${NWID}":5}}`, /does not hold a node inventory/],
+  ] as const)('%s, met first by a command that only reads (export --cached): it says so, once', async (_what, content, message) => {
+    const { home: h } = home();
+    writeFileSync(join(h, 'data', 'nodes.json'), content);
+    const r = await runCli(['export', NWID, '--format', 'json', '--cached'], { env: { G8BOOT_HOME: h } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([]);
+    expect(r.stderr.match(new RegExp(message.source, 'g')) ?? []).toHaveLength(1);
+  });
+
+  test('a number where a network belongs: a sweep says so once, not once per read', async () => {
+    const { home: h, data } = home();
+    writeFileSync(join(data, 'nodes.json'), `{"inventory":{"${NWID}":5}}`);
+    const sim = await testSimulator();
+    sim.addNode({ authorized: false });
+    const env = { G8BOOT_HOME: h, ZEROTIER_CENTRAL_URL: sim.centralBase, ZEROTIER_CENTRAL_TOKEN: sim.token, ZEROTIER_HOME: join(h, 'no-zerotier') };
+    const r = await runCli(['nodes', NWID, '--timeout', '0.5'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.match(/does not hold a node inventory/g) ?? []).toHaveLength(1);
+  });
+
   test('a directory in the file\'s place is moved aside, with what it held', async () => {
     const { home: h, data } = home();
     mkdirSync(join(data, 'nodes.json'));

@@ -80,9 +80,15 @@ export function createInventory(store: KeyValueStore, networkId: string, options
   const nwid = parseNetworkId(networkId);
   const key = inventoryKey(nwid);
   const where = `${store.path} (network ${nwid})`;
+  /** Said already: a save reads the same damaged value again (it merges with what is stored), once is enough. */
+  const said = new Set<string>();
   const read = (value: unknown) => {
     const loaded = loadInventory(value, where);
-    for (const line of loaded.dropped) options.log?.(line);
+    for (const line of loaded.dropped) {
+      if (said.has(line)) continue;
+      said.add(line);
+      options.log?.(line);
+    }
     return { ...loaded, records: loaded.records.filter((r) => r.networkId === nwid) };
   };
   const loaded = read(store.get(key));

@@ -62,7 +62,17 @@ export function createConfStore(options: ConfStoreOptions = {}): KeyValueStore {
   return sharedStore(
     {
       path,
-      get: (key) => recovering(key, () => conf.get(key)),
+      // A read below a value of the wrong shape does not throw (conf answers undefined): without this check a
+      // command that only reads (`export --cached`) showed an empty inventory without a word.
+      get: (key) =>
+        recovering(key, () => {
+          const value = conf.get(key);
+          if (value !== undefined) return value;
+          const shape = wrongShape(key);
+          if (shape === null) return value;
+          setAside(path, shape, true, log);
+          return conf.get(key);
+        }),
       set: (key, value) => recovering(key, () => conf.set(key, value)),
       delete: (key) => recovering(key, () => conf.delete(key)),
     },
