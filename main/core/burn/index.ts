@@ -11,6 +11,7 @@ import { sha256OfLayout } from '../boot/boot-media.ts';
 import { driveForDevice, refuseUnlessWritable, thisHost, type DriveHost } from './drives.ts';
 import { runElevatedWriter, type WriterProgram } from './elevate.ts';
 import { fileSource, layoutSource, sha256OfSource, type ImageSource } from './image-source.ts';
+import { prewarmHasher } from './hasher.ts';
 import { burnImage } from './writer.ts';
 
 export { listDrives, driveForDevice, refuseUnlessWritable, thisHost, type DriveHost } from './drives.ts';
@@ -24,6 +25,8 @@ export async function checkBurn(device: string, image: BurnImage, host: DriveHos
   try {
     const drive = await driveForDevice(device, host);
     refuseUnlessWritable(drive, source.size);
+    // This process will write: boot the hashing thread now (while the person confirms), not during the write.
+    if (!needsElevation(host.platform)) prewarmHasher();
     return { drive, source };
   } catch (error) {
     await source.close();
