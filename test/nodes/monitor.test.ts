@@ -421,6 +421,38 @@ describe('sweeps stream their results', () => {
     expect(connections).toBe(3);
   });
 
+  test('default cadence: the address is seen within ~1 s of its assignment, and Redis within ~1 s of answering', async () => {
+    // The real journey's timing, with the default timing (fast sweeps every 5 s): the auto policy authorizes,
+    // the controller assigns the address 1.2 s later, and core0's Redis starts 3 s after that (nothing listens
+    // before: refused). Neither may wait for the next sweep.
+    const sim = await testSimulator({ addressDelayMs: 1200 });
+    const address = '127.77.2.45';
+    const h = await harness({ policy: 'auto', probe: undefined, timing: {} }, sim);
+    const node = h.sim.addNode({ address });
+    const at = new Map<string, number>();
+    h.monitor.on((event) => {
+      const key = event.type === 'policy-action' ? 'authorized' : event.type;
+      if (!at.has(key)) at.set(key, performance.now());
+    });
+    h.monitor.start();
+    await until(() => at.has('node-addressed'), 6000, 'the address reported');
+    const addressed = at.get('node-addressed')! - at.get('authorized')!;
+    expect(addressed).toBeGreaterThanOrEqual(1000);
+    expect(addressed).toBeLessThan(2600);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(lifeOf(h, node)).toBe('starting');
+    const redis = await redisAt(address);
+    const answering = performance.now();
+    await until(() => lifeOf(h, node) === 'ready', 5000, 'the node ready');
+    expect(performance.now() - answering).toBeLessThan(1000);
+    // The address was asked for alone (one member), not by listing the whole network every second.
+    const single = h.sim.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/member/${node}`)).length;
+    const lists = h.sim.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/member')).length;
+    expect(single).toBeGreaterThanOrEqual(1);
+    expect(lists).toBeLessThanOrEqual(3);
+    expect(redis.address).toBe(address);
+  });
+
   test("this computer's own node is marked, and never probed", async () => {
     const recording = await startTcpPeer('127.77.2.42', (socket) => socket.destroy());
     onTestFinished(() => recording.close());

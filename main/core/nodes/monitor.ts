@@ -7,6 +7,7 @@
  * it ran). An API failure keeps the last known records, marks them stale and backs off; the next good sweep
  * recovers. Timers are real; `now` only stamps records and events.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidInputError, serializeError, type SerializedError } from '../../common/errors.ts';
 import { STARTING_WINDOW_MS } from '../../common/node-states.ts';
 import type { AuthorizationPolicy, MonitorEvent, MonitorStatus, NodeRecord, ProbeResult } from '../../common/nodes.ts';
@@ -16,9 +17,9 @@ import type { KeyValueStore } from '../store/key-value-store.ts';
 import { onVmStarted } from '../vm/expectations.ts';
 import type { Controller, Member } from '../zerotier/types.ts';
 import { createInventory } from './inventory.ts';
-import { createPolicyEngine, DEFAULT_VERIFY_WITHIN_MS, type PolicyDecision } from './policy.ts';
+import { createPolicyEngine, DEFAULT_VERIFY_WITHIN_MS, type PendingVerification, type PolicyDecision } from './policy.ts';
 import { probeAll, type ProbeAllOptions } from './probe-all.ts';
-import { membershipFinding, probeAddress, REDIS_PORT } from './probe.ts';
+import { membershipFinding, probeAddress, probeNode, REDIS_PORT } from './probe.ts';
 import type { CredentialSource, RedisCredentials } from './credentials.ts';
 import { describeNode, HISTORY_LIMIT, nextRecord, usableAddress } from './records.ts';
 import { transitions } from './transitions.ts';
@@ -40,6 +41,16 @@ export interface MonitorTiming {
    * 5 s instead of up to a whole interval (0.2 requests/s, against Central's 20/s); 10 ms per member when longer.
    */
   changeCheckIntervalMs: number;
+  /**
+   * While a node is expected to get its address (authorized moments ago, none yet), how often that member alone
+   * is asked for (GET of one member; one member list when more than a few are waiting). Default 1 s. 0: never.
+   */
+  addressPollMs: number;
+  /**
+   * While a node's address is new and its Redis does not answer yet, how long to pause between short probes of
+   * that node alone (connect attempts of FOCUS_CONNECT_TIMEOUT_MS, no TCP back-off). Default 0.5 s. 0: never.
+   */
+  startingProbeMs: number;
 }
 
 export const DEFAULT_TIMING: MonitorTiming = {
@@ -49,6 +60,8 @@ export const DEFAULT_TIMING: MonitorTiming = {
   maxIntervalMs: 5 * 60_000,
   maxBackoffMs: 5 * 60_000,
   changeCheckIntervalMs: 5_000,
+  addressPollMs: 1_000,
+  startingProbeMs: 500,
 };
 export const DEFAULT_INTERVAL_MS = 30_000;
 /** A node whose address is younger than this may not be reachable yet: ZeroTier needs ~5 s to open the path. */
@@ -60,6 +73,22 @@ const PATH_NOT_READY: ReadonlySet<string> = new Set(['timeout', 'unreachable']);
 const PROGRESS_EVERY_MS = 100;
 /** After a node is authorized its address usually arrives within 15-20 s, sometimes over a minute. */
 const WATCH_AFTER_AUTHORIZE_MS = 2 * 60_000;
+/**
+ * Focused checks (one node, between sweeps). A node waiting for its address is asked for alone (GET one member)
+ * while at most this many wait; more than that share one member list (Central allows 20 requests/s).
+ */
+const MAX_SINGLE_MEMBER_POLLS = 4;
+/**
+ * A node with a new address is probed alone, again and again, for this long after the address arrived (ZeroTier's
+ * path needs ~5 s; core0's Redis may start a little later); then the normal sweeps take over.
+ */
+const FOCUS_WINDOW_MS = 20_000;
+/**
+ * Each focused probe gives the connection this long: a SYN lost to a path that is still warming up is abandoned
+ * and sent afresh on the next try, instead of waiting out TCP's retransmission back-off (1 s, then 2 s…).
+ */
+const FOCUS_CONNECT_TIMEOUT_MS = 500;
+const FOCUS_PROBE_TIMEOUT_MS = 1_500;
 
 /**
  * Authorized since the last look: seen changing between two records, or (first sight) authorized by the
@@ -80,6 +109,11 @@ export interface MonitorOptions {
   store: KeyValueStore;
   /** Default `manual`. */
   policy?: AuthorizationPolicy | undefined;
+  /**
+   * Whether this monitor carries out the policy (authorize, deauthorize, finish verifications). `watch` and the
+   * app do; a listing (`nodes`, `export`) only looks, and leaves the policy's bookkeeping as it found it. Default true.
+   */
+  actsOnPolicy?: boolean | undefined;
   /** auto-verify: how long Redis has to answer after the authorization. Default 5 min. */
   verifyWithinMs?: number | undefined;
   /** Default 30 s. */
@@ -116,6 +150,8 @@ export interface NodeMonitor {
   /** Poll every 5 s for a while (default 10 min): a node should join soon. */
   expectNode(forMs?: number): void;
   setPolicy(policy: AuthorizationPolicy, options?: { verifyWithinMs?: number }): void;
+  /** auto-verify checks under way (also those a stopped `watch` left behind): a listing mentions them. */
+  pendingVerifications(): PendingVerification[];
   setIntervalMs(ms: number): void;
   authorize(nodeId: string, authorized: boolean): Promise<NodeRecord>;
   rename(nodeId: string, name: string): Promise<NodeRecord>;
@@ -153,6 +189,7 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
   let intervalMs = checkInterval(options.intervalMs ?? DEFAULT_INTERVAL_MS);
   const inventory = createInventory(store, networkId, { log });
   const engine = createPolicyEngine(store, networkId, checkPolicy(options.policy ?? 'manual'), options.verifyWithinMs ?? DEFAULT_VERIFY_WITHIN_MS);
+  const actsOnPolicy = options.actsOnPolicy ?? true;
   const listeners = new Set<(event: MonitorEvent) => void>();
 
   let running = false;
@@ -172,6 +209,21 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
   let apiFailure: unknown;
   /** Sweeps and record changes, one at a time. */
   let queue: Promise<unknown> = Promise.resolve();
+  /** Nodes authorized moments ago, expected to get an address: until when (now() time) their member is polled. */
+  const awaitingAddress = new Map<string, number>();
+  /** The last word of the controller on each member (what a focused probe needs besides the record). */
+  const lastMember = new Map<string, Member>();
+  /** Nodes probed alone now (one loop each), and whether the address poll runs. */
+  const focusing = new Set<string>();
+  let pollingAddresses = false;
+  /** When a focused check last changed a node's record (performance.now()): a sweep begun earlier does not undo it. */
+  const focusedAt = new Map<string, number>();
+  /** The credentials the last sweep used (focused probes use the same). */
+  let lastCredentials: RedisCredentials & { unavailable?: string } = {};
+  /** Saves made by focused checks, one after the other; stop() waits for them. */
+  let focusSaves: Promise<void> = Promise.resolve();
+  /** Ends the focused loops' pauses at stop(). */
+  let focusAbort = new AbortController();
 
   const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
     const run = queue.then(work, work);
@@ -192,7 +244,7 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
     }
   };
 
-  const isFast = () => now() < fastUntil || engine.busy();
+  const isFast = () => now() < fastUntil || (actsOnPolicy && engine.busy());
   const normalDelay = () => (isFast() ? Math.min(timing.fastIntervalMs, intervalMs) : intervalMs);
   const backoffDelay = () => Math.min(normalDelay() * 2 ** failures, Math.max(timing.maxBackoffMs, intervalMs));
   const nextDelay = () => (stale ? backoffDelay() : normalDelay());
@@ -255,6 +307,116 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
     if (running && sweeping === 0) schedule(lastSweepEnded + nextDelay() - performance.now());
   };
 
+  /**
+   * Focused checks: while a node is expected to change soon, it is looked at alone between sweeps, so its
+   * address and its Redis are reported when they arrive rather than at the next sweep (up to 5 s later), and
+   * its first probes do not wait out TCP's back-off on a ZeroTier path that is still warming up. Only while
+   * the monitor runs (`watch`, the app); nothing when nothing is expected.
+   */
+  const isAwaitingAddress = (record: NodeRecord): boolean =>
+    record.authorized && record.state === 'assigning' && (awaitingAddress.get(record.nodeId) ?? 0) > now();
+  const isWarmingUp = (record: NodeRecord): boolean =>
+    (record.state === 'starting' || record.state === 'new') &&
+    usableAddress(record) !== null &&
+    record.addressSince !== null &&
+    now() - record.addressSince < FOCUS_WINDOW_MS;
+
+  /** Authorized moments ago: poll fast, and ask for its address alone until it has one. */
+  const expectAddress = (nodeId: string) => {
+    awaitingAddress.set(nodeId, now() + WATCH_AFTER_AUTHORIZE_MS);
+    expectNode(WATCH_AFTER_AUTHORIZE_MS);
+  };
+
+  /**
+   * What a focused check found, recorded and told at once (not queued behind a sweep: a sweep that began before
+   * it keeps this newer record, see `settle`). Nothing happens when nothing changed.
+   */
+  const applyFocused = (member: Member, probe: ProbeResult | null) => {
+    const prev = inventory.get(member.nodeId);
+    if (!prev || !running) return;
+    const at = now();
+    lastMember.set(member.nodeId, member);
+    const held = prev.probe?.address != null && prev.probe.address === probeAddress(member) ? prev.probe : null;
+    const record = nextRecord(prev, member, probe ?? membershipFinding(member, { port, now }) ?? held, at);
+    if (record.state === prev.state && usableAddress(record) === usableAddress(prev) && record.probe?.state === prev.probe?.state) return;
+    inventory.put(record);
+    focusedAt.set(member.nodeId, performance.now());
+    focusSaves = focusSaves.then(() => inventory.save()).catch((error: unknown) => log(`could not save the inventory: ${error instanceof Error ? error.message : String(error)}`));
+    emit(transitions(prev, record, at));
+    armFocus();
+  };
+
+  /** Start the loops that have work: the address poll, and one probe loop per node warming up. */
+  const armFocus = () => {
+    if (!running) return;
+    const records = inventory.list();
+    if (timing.addressPollMs > 0 && !pollingAddresses && records.some(isAwaitingAddress)) void pollAddresses();
+    if (timing.startingProbeMs > 0) for (const record of records) if (!focusing.has(record.nodeId) && isWarmingUp(record)) void probeWarmingUp(record.nodeId);
+  };
+
+  const pause = async (ms: number) => {
+    try {
+      await sleep(ms, undefined, { signal: focusAbort.signal });
+    } catch {
+      // stopped
+    }
+  };
+
+  /** Ask for the members waiting for an address: each alone while they are few, else one member list. */
+  const pollAddresses = async () => {
+    pollingAddresses = true;
+    try {
+      while (running) {
+        await pause(timing.addressPollMs);
+        const waiting = inventory.list().filter(isAwaitingAddress);
+        if (!running || waiting.length === 0) break;
+        if (stale) continue;
+        try {
+          const members =
+            waiting.length <= MAX_SINGLE_MEMBER_POLLS
+              ? await Promise.all(waiting.map((record) => controller.getMember(networkId, record.nodeId)))
+              : await controller.listMembers(networkId);
+          for (const member of members) if (usableAddress(member) !== null && usableAddress(member) !== usableAddress(inventory.get(member.nodeId))) applyFocused(member, null);
+        } catch {
+          // The next sweep meets the failure and reports it (monitor-stale); a poll says nothing.
+        }
+      }
+    } finally {
+      pollingAddresses = false;
+    }
+  };
+
+  /** Probe one node whose address is new, with short attempts, until Redis answers or its window ends. */
+  const probeWarmingUp = async (nodeId: string) => {
+    focusing.add(nodeId);
+    try {
+      while (running) {
+        const record = inventory.get(nodeId);
+        const member = lastMember.get(nodeId);
+        if (!record || !member || !isWarmingUp(record) || usableAddress(member) !== usableAddress(record)) break;
+        const result = await probeNode(
+          { ...member, trustedCertificate: record.trustedCertificate?.sha256 ?? null },
+          {
+            ...options.probe,
+            password: lastCredentials.password,
+            allowPlaintextPassword: lastCredentials.allowPlaintextPassword === true,
+            passwordUnavailable: lastCredentials.unavailable,
+            port,
+            now,
+            connectTimeoutMs: Math.min(FOCUS_CONNECT_TIMEOUT_MS, options.probe?.connectTimeoutMs ?? Infinity),
+            timeoutMs: Math.min(FOCUS_PROBE_TIMEOUT_MS, options.probe?.timeoutMs ?? Infinity),
+          },
+        );
+        const current = inventory.get(nodeId);
+        // Recorded when it says something new about the same address (a path still warming up says nothing new).
+        if (current && result.address === usableAddress(current) && result.state !== current.probe?.state) applyFocused(member, result);
+        await pause(timing.startingProbeMs);
+      }
+    } finally {
+      focusing.delete(nodeId);
+    }
+  };
+
   /** A member's record as a change (authorize, rename, a policy action) left it, without a new probe. */
   const applyMember = async (member: Member): Promise<NodeRecord> => {
     const at = now();
@@ -264,9 +426,11 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
     const previous = prev?.probe?.address != null && prev.probe.address === probeAddress(member) ? prev.probe : null;
     const record = nextRecord(prev, member, known ?? previous, at);
     inventory.put(record);
+    lastMember.set(member.nodeId, member);
     await inventory.save();
-    if (justAuthorized(prev, member, at)) expectNode(WATCH_AFTER_AUTHORIZE_MS);
+    if (justAuthorized(prev, member, at)) expectAddress(member.nodeId);
     emit(transitions(prev, record, at));
+    armFocus();
     return record;
   };
 
@@ -314,6 +478,7 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
     const likelyToHang = (member: Member | undefined) =>
       member === undefined ? 0 : inventory.get(member.nodeId)?.probe?.state === 'timeout' ? 2 : member.online ? 0 : 1;
     const credentials = await readCredentials();
+    lastCredentials = credentials;
     // Each node is checked against the certificate trusted for it (none yet: the first one seen is kept).
     const targets = probed.map((index) => {
       const member = members[index]!;
@@ -327,6 +492,12 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
     // Each node's record, and its events, as soon as its probe ends: answering nodes show at once, a node that
     // hangs when its deadline ends. The sweep's own end (saving, the policy, `sweep`) waits for all of them.
     const settle = (member: Member, probe: ProbeResult | null) => {
+      // A focused check recorded something newer while this sweep ran (its address, Redis answering): kept.
+      if ((focusedAt.get(member.nodeId) ?? -Infinity) > started) {
+        done++;
+        return;
+      }
+      lastMember.set(member.nodeId, member);
       const prev = inventory.get(member.nodeId);
       // Listed now and not by the last sweep: it appeared between the two (what "asked recently" falls back on
       // when the controller's last-seen time is 0).
@@ -336,7 +507,7 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
       const changes = transitions(prev, record, at);
       events.push(...changes);
       // Authorized by anyone (a person elsewhere, the CLI, Central's site): its address and Redis come next.
-      if (justAuthorized(prev, member, at)) expectNode(WATCH_AFTER_AUTHORIZE_MS);
+      if (justAuthorized(prev, member, at)) expectAddress(member.nodeId);
       // On its way up (address new, Redis not answering yet; or not checked yet): look again soon.
       if (record.state === 'starting' || record.state === 'new') expectNode(STARTING_WINDOW_MS);
       emit(changes);
@@ -384,9 +555,15 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
     lastSweepAt = at;
     events.push(...gone);
     emit(gone);
-    const { decisions, notes } = engine.decide(events, (nodeId) => inventory.get(nodeId), now());
-    for (const note of notes) log(note);
-    for (const decision of decisions) await act(decision);
+    if (actsOnPolicy) {
+      const { decisions, notes } = engine.decide(events, (nodeId) => inventory.get(nodeId), now());
+      for (const note of notes) log(note);
+      for (const decision of decisions) await act(decision);
+    }
+    for (const nodeId of awaitingAddress.keys()) if (!present.has(nodeId) || (awaitingAddress.get(nodeId) ?? 0) <= now()) awaitingAddress.delete(nodeId);
+    for (const nodeId of lastMember.keys()) if (!present.has(nodeId)) lastMember.delete(nodeId);
+    for (const nodeId of focusedAt.keys()) if (!present.has(nodeId)) focusedAt.delete(nodeId);
+    armFocus();
     emit([{ type: 'sweep', at, nodes: members.length, durationMs: Math.round(performance.now() - started) }]);
     return inventory.list();
   };
@@ -468,6 +645,7 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
     start() {
       if (running) return;
       running = true;
+      focusAbort = new AbortController();
       if (vmStarts) {
         stopWatchingVms = onVmStarted((entry) => entry.netid === networkId && expectNode(), vmStarts);
       }
@@ -481,7 +659,9 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
       changeCheckTimer = undefined;
       stopWatchingVms?.();
       stopWatchingVms = undefined;
+      focusAbort.abort();
       await queue;
+      await focusSaves;
     },
     sweepNow,
     nodes: () => inventory.list(),
@@ -500,6 +680,7 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
       engine.set(checkPolicy(policy), policyOptions.verifyWithinMs);
       log(`authorization policy: ${policy}`);
     },
+    pendingVerifications: () => engine.verifications(),
     setIntervalMs(ms) {
       intervalMs = checkInterval(ms);
       reschedule();
