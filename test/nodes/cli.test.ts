@@ -193,6 +193,39 @@ describe('g8boot watch <nwid> --json', () => {
   });
 });
 
+describe('policy actions belong to watch (and the app), never to a listing', () => {
+  test('nodes after a stopped `watch --policy auto-verify` only mentions the check; the next watch finishes it with its own window', async () => {
+    const sim = await testSimulator();
+    // Nothing listens on its address: its Redis never answers, so auto-verify must deauthorize it in the end.
+    const id = sim.addNode({ address: A.closed });
+    const env = environment(sim);
+    const first = watch([NWID, '--json', '--policy', 'auto-verify', '--verify-within', '0.1'], env);
+    await first.waitFor(() => first.events().some((e) => e.type === 'policy-action' && e.action === 'authorize'), 15_000, 'the authorization');
+    first.child.kill('SIGTERM');
+    expect(await first.exit).toBe(0);
+    expect(sim.population.member(NWID, id)?.authorized).toBe(true);
+    // The 6 s window ends while no watch runs.
+    await new Promise((r) => setTimeout(r, 6_500));
+    const listing = await runCli(['nodes', NWID, '--json', '--timeout', '0.5'], { env });
+    expect(listing.code).toBe(0);
+    expect(sim.population.member(NWID, id)?.authorized).toBe(true);
+    expect(JSON.parse(listing.stdout)).toEqual([expect.objectContaining({ nodeId: id, authorized: true })]);
+    expect(listing.stderr).toContain(`auto-verify is checking ${id}`);
+    expect(listing.stderr).toContain('within 6 s of its authorization');
+    expect(listing.stderr).not.toMatch(/deauthorized/);
+    const table = await runCli(['nodes', NWID, '--timeout', '0.5'], { env });
+    expect(table.code).toBe(0);
+    expect(sim.population.member(NWID, id)?.authorized).toBe(true);
+    // A watch (even one started with another window) carries the policy out, and says the window the node was given.
+    const next = watch([NWID, '--json', '--policy', 'auto-verify'], env);
+    await next.waitFor(() => next.events().some((e) => e.type === 'policy-action' && e.action === 'deauthorize'), 15_000, 'the deauthorization');
+    expect(next.events().find((e) => e.type === 'policy-action')).toMatchObject({ nodeId: id, reason: expect.stringContaining('did not answer within 6 s') });
+    expect(sim.population.member(NWID, id)?.authorized).toBe(false);
+    next.child.kill('SIGTERM');
+    expect(await next.exit).toBe(0);
+  });
+});
+
 describe('--deep: core0 itself answers, through the built CLI (the bundle people run)', () => {
   test('nodes --deep: core0 answers core.ping on a real redis-server', async () => {
     const sim = await testSimulator();

@@ -195,6 +195,8 @@ async function withMonitor<T>(
       intervalMs: choices.intervalMs,
       policy: choices.policy,
       verifyWithinMs: choices.verifyWithinMs,
+      // Only `watch` runs a policy; a listing (`nodes`, `export`) never authorizes or deauthorizes anything.
+      actsOnPolicy: choices.policy !== undefined,
       thisComputer: async () => (machine = await readThisComputer({ ztHome: flags.ztHome }, networkId)).address,
     });
     try {
@@ -261,6 +263,21 @@ function printNodes(nodes: readonly NodeRecord[]): void {
 /** The state token, and for a credential or trust problem its words too: these need the person. */
 function stateCell(state: ProbeState): string {
   return isCredentialState(state) ? `${state} (${PROBE_STATE_WORDS[state].label.toLowerCase()})` : state;
+}
+
+/**
+ * auto-verify checks a `watch` (or the app) left under way: a listing only mentions them (stderr); the policy
+ * is carried out by whoever runs it next.
+ */
+function pendingVerificationAdvice(monitor: NodeMonitor): void {
+  for (const check of monitor.pendingVerifications()) {
+    const by = new Date(check.deadline).toLocaleTimeString();
+    const within = check.withinMs === null ? '' : ` (within ${Number((check.withinMs / 1000).toFixed(1))} s of its authorization)`;
+    const when = check.deadline <= Date.now() ? `had until ${by}${within} and has not been verified` : `must answer by ${by}${within}`;
+    say(
+      `g8boot: auto-verify is checking ${check.nodeId}: its Redis ${when}. \`nodes\` only lists; the next \`g8boot watch --policy auto-verify\` (or the app) finishes the check and deauthorizes the node if its Redis does not answer.`,
+    );
+  }
 }
 
 /** After a table: what to do about nodes with a credential or trust problem (stderr; stdout stays data). */
@@ -339,11 +356,15 @@ export function registerNodeCommands(program: Command): void {
     await withMonitor(networkArg, flags, { deep: flags.deep, intervalMs }, async (monitor, here) => {
       if (!flags.watch) {
         const nodes = await monitor.sweepNow();
-        if (flags.json) return printJson(nodes.map(nodeSummary));
+        if (flags.json) {
+          printJson(nodes.map(nodeSummary));
+          return pendingVerificationAdvice(monitor);
+        }
         const off = here.offNetwork();
         if (nodes.length === 0) say(`Network ${monitor.status().networkId} has no members yet.`);
         else printNodes(nodes);
         if (off) say(`g8boot: ${off}`);
+        pendingVerificationAdvice(monitor);
         return credentialAdvice(nodes, monitor.status().networkId);
       }
       const live = process.stdout.isTTY === true && !flags.json;

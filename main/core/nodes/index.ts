@@ -22,5 +22,5 @@ export {
   type MonitorTiming,
   type NodeMonitor,
 } from './monitor.ts';
-export { DEFAULT_VERIFY_WITHIN_MS } from './policy.ts';
+export { DEFAULT_VERIFY_WITHIN_MS, type PendingVerification } from './policy.ts';
 export { exportNodes } from './export.ts';

@@ -28,11 +28,23 @@ export interface PolicyEngine {
   done(decision: PolicyDecision, now: number): void;
   /** Work is pending: the monitor polls fast until it is settled. */
   busy(): boolean;
+  /** Verifications under way (auto-verify): by when each node's Redis must answer, and the window it was given. */
+  verifications(): PendingVerification[];
+}
+
+export interface PendingVerification {
+  nodeId: string;
+  /** Epoch ms by which Redis must answer. */
+  deadline: number;
+  /** The window the authorization gave it (`--verify-within`); null when stored by an older g8boot. */
+  withinMs: number | null;
 }
 
 const StateSchema = v.object({
   authorize: v.array(v.string()),
   verify: v.record(v.string(), v.number()),
+  /** Each verification's window (ms), so whoever finishes it says the one it was given. Optional: older stores lack it. */
+  windows: v.optional(v.record(v.string(), v.number())),
 });
 
 /** "5 min", "90 s", "0.3 s". */
@@ -47,7 +59,11 @@ export function createPolicyEngine(store: KeyValueStore, networkId: string, poli
   const authorize = new Set(saved.success ? saved.output.authorize : []);
   /** Nodes authorized by auto-verify, with the time by which Redis must answer. */
   const verify = new Map(saved.success ? Object.entries(saved.output.verify) : []);
-  const persist = () => store.set(key, { authorize: [...authorize], verify: Object.fromEntries(verify) });
+  const windows = new Map(saved.success ? Object.entries(saved.output.windows ?? {}) : []);
+  const persist = () => {
+    for (const nodeId of windows.keys()) if (!verify.has(nodeId)) windows.delete(nodeId);
+    store.set(key, { authorize: [...authorize], verify: Object.fromEntries(verify), windows: Object.fromEntries(windows) });
+  };
 
   let current = policy;
   let within = verifyWithinMs;
@@ -107,7 +123,9 @@ export function createPolicyEngine(store: KeyValueStore, networkId: string, poli
           notes.push(`policy auto-verify: ${describeNode(node)} was deauthorized by someone else before its Redis was verified`);
         } else if (now >= deadline) {
           const last = node.probe ? `${node.probe.state}: ${node.probe.detail}` : 'not probed yet';
-          decisions.push({ action: 'deauthorize', nodeId, reason: `policy auto-verify: Redis on ${describeNode(node)} did not answer within ${duration(within)} (last probe ${last})` });
+          // The window this node was given (a watch started with another --verify-within may finish it).
+          const given = windows.get(nodeId) ?? within;
+          decisions.push({ action: 'deauthorize', nodeId, reason: `policy auto-verify: Redis on ${describeNode(node)} did not answer within ${duration(given)} (last probe ${last})` });
         }
       }
       if (JSON.stringify([[...authorize], [...verify]]) !== before) persist();
@@ -116,13 +134,17 @@ export function createPolicyEngine(store: KeyValueStore, networkId: string, poli
     done(decision, now) {
       if (decision.action === 'authorize') {
         authorize.delete(decision.nodeId);
-        if (current === 'auto-verify') verify.set(decision.nodeId, now + within);
+        if (current === 'auto-verify') {
+          verify.set(decision.nodeId, now + within);
+          windows.set(decision.nodeId, within);
+        }
       } else {
         verify.delete(decision.nodeId);
       }
       persist();
     },
     busy: () => authorize.size > 0 || verify.size > 0,
+    verifications: () => [...verify].map(([nodeId, deadline]) => ({ nodeId, deadline, withinMs: windows.get(nodeId) ?? null })),
   };
   return engine;
 }
