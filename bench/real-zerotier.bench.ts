@@ -6,7 +6,8 @@
 // The first join meets a watch at rest (its 30 s interval: no authorization in the last 2 min, so the bench waits
 // that out first) and asks right after a sweep, the worst moment; the joins after it meet a watch that polls fast
 // because it has just authorized a node (several nodes booting in a row).
-// Offline, in network namespaces (test/zerotier-real/network.ts); needs root and a zerotier-one (see there).
+// Offline, in network namespaces (test/zerotier-real/network.ts); needs root and a zerotier-one: G8BOOT_ZEROTIER_ONE,
+// zerotier-one on PATH, or the shared copy `.ci/run` uses (../shared/tools/zerotier-one-1.14.1/ from the repository root).
 import { startZeroTierNetwork, zeroTierOneAvailability, type ZtNode } from '../test/zerotier-real/network.ts';
 import { table } from './lib.ts';
 
@@ -22,7 +23,8 @@ interface WatchEvent {
   node?: { nodeId: string };
 }
 
-const availability = zeroTierOneAvailability();
+// Like `.ci/run`: without G8BOOT_ZEROTIER_ONE, the shared copy (../shared/tools/…) is used when it is there.
+const availability = zeroTierOneAvailability(process.env, { sharedCopy: true });
 if ('skip' in availability) {
   process.stdout.write(`skipped: ${availability.skip}\n`);
   process.exit(0);

@@ -40,23 +40,53 @@ function onPath(command: string): string | undefined {
   return undefined;
 }
 
+/** The shared copy `.ci/run` points G8BOOT_ZEROTIER_ONE at, relative to the repository root. */
+export const SHARED_ZEROTIER_ONE = '../shared/tools/zerotier-one-1.14.1/zerotier-one';
+
+/**
+ * Where a path relative to "the repository root" may be: this checkout's root and, in a git worktree (whose
+ * `.git` is a file naming `<main>/.git/worktrees/<name>`), the main checkout's root too.
+ */
+function repositoryRoots(): string[] {
+  const roots = [ROOT];
+  try {
+    const gitdir = /^gitdir: (.+)$/m.exec(readFileSync(join(ROOT, '.git'), 'utf8'))?.[1]?.trim();
+    const main = gitdir ? /^(.*)[/\\]\.git[/\\]worktrees[/\\][^/\\]+$/.exec(gitdir)?.[1] : undefined;
+    if (main && resolve(main) !== ROOT) roots.push(resolve(main));
+  } catch {
+    // a plain checkout (.git is a directory) or no git at all
+  }
+  return roots;
+}
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * G8BOOT_ZEROTIER_ONE (relative paths from the repository root: `.ci/run` points it at ../shared/tools/…),
- * else `zerotier-one` on PATH; then the rest the network needs.
+ * else `zerotier-one` on PATH; with `sharedCopy` (the benchmark), else the shared copy `.ci/run` would use
+ * (SHARED_ZEROTIER_ONE, from this checkout's root or the main checkout's). Then the rest the network needs.
  */
-export function zeroTierOneAvailability(env: NodeJS.ProcessEnv = process.env): Availability {
+export function zeroTierOneAvailability(env: NodeJS.ProcessEnv = process.env, options: { sharedCopy?: boolean } = {}): Availability {
   const fromEnv = env.G8BOOT_ZEROTIER_ONE;
   let binary: string | undefined;
   if (fromEnv) {
     binary = isAbsolute(fromEnv) ? fromEnv : resolve(ROOT, fromEnv);
-    try {
-      accessSync(binary, constants.X_OK);
-    } catch {
-      return { skip: `G8BOOT_ZEROTIER_ONE=${fromEnv} is not an executable file (${binary})` };
-    }
+    if (!executable(binary)) return { skip: `G8BOOT_ZEROTIER_ONE=${fromEnv} is not an executable file (${binary})` };
   } else {
     binary = onPath('zerotier-one');
-    if (!binary) return { skip: 'no zerotier-one: set G8BOOT_ZEROTIER_ONE to a zerotier-one 1.14 binary or put zerotier-one on PATH' };
+    const shared = options.sharedCopy ? repositoryRoots().map((root) => resolve(root, SHARED_ZEROTIER_ONE)) : [];
+    binary ??= shared.find(executable);
+    if (!binary) {
+      const looked = ['G8BOOT_ZEROTIER_ONE (unset)', 'zerotier-one on PATH', ...shared].join(', ');
+      return { skip: `no zerotier-one: looked at ${looked}; set G8BOOT_ZEROTIER_ONE to a zerotier-one 1.14 binary or put zerotier-one on PATH` };
+    }
   }
   if (process.platform !== 'linux') return { skip: `network namespaces need Linux (this is ${process.platform})` };
   if (process.getuid?.() !== 0) return { skip: 'network namespaces need root (run the tests as root)' };
