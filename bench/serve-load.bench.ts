@@ -196,7 +196,7 @@ try {
   console.log(table(
     ['measure', '200 downloaders', '+ 5,000 hostile connections'],
     [
-      ['ISO downloads completed (wrk, 15 s)', plain.requests, attacked.requests],
+      [`ISO downloads completed (wrk, ${SECONDS} s)`, plain.requests, attacked.requests],
       ['throughput', `${plain.mbPerSecond.toFixed(0)} MiB/s`, `${attacked.mbPerSecond.toFixed(0)} MiB/s`],
       ['complete download p50 / p99 / max', `${f(plain.p50)} / ${f(plain.p99)} / ${f(plain.max)}`, `${f(attacked.p50)} / ${f(attacked.p99)} / ${f(attacked.max)}`],
       ['timeouts (10 s) / other errors', `${plain.timeouts} / ${plain.errors}`, `${attacked.timeouts} / ${attacked.errors}`],

@@ -15,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { memorySettler } from './settle-memory.ts';
 
 export interface ConnectionLimits {
   /** Connections held at once. Default: 16,384, or less when the file-descriptor limit is low. */
@@ -136,7 +137,9 @@ export function guardConnections(server: Server, limits: ConnectionLimits): Conn
 
   // One sweep a second over the connections answering a request: cheap for thousands of them.
   const minBytesPerWindow = (limits.minBytesPerSecond * limits.rateWindowMs) / 1000;
+  const settler = memorySettler();
   const rateCheck = setInterval(() => {
+    settler.observe(sockets.size);
     const now = Date.now();
     for (const [socket, t] of sockets) {
       if (!t.busy || now - t.windowStart < limits.rateWindowMs) continue;
