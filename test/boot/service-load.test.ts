@@ -157,6 +157,34 @@ describe('g8boot serve under load', () => {
   }, 60_000);
 });
 
+describe('what /api/status counts', () => {
+  it('clients that hang up (mid-headers, mid-download) are not errors; a bad request is', async () => {
+    const { url, port } = await serveProcess(4096);
+    const dribblers = await Promise.all(Array.from({ length: 50 }, () => slowHeaders(port, 50)));
+    const readers = await Promise.all(
+      Array.from(
+        { length: 20 },
+        () =>
+          new Promise<Socket>((resolve) => {
+            const s = connect(port, '127.0.0.1', () => {
+              s.write(`GET /iso/${NWID} HTTP/1.1\r\nHost: boot\r\n\r\n`);
+              s.pause();
+              resolve(s);
+            });
+            s.on('error', () => {});
+          }),
+      ),
+    );
+    await sleep(300);
+    for (const s of [...dribblers, ...readers]) s.destroy();
+    await sleep(500);
+    const status = async () => (await (await request(`${url}/api/status`)).body.json()) as { counters: { errors: number } };
+    expect((await status()).counters.errors).toBe(0);
+    await (await request(`${url}/iso/not-a-network`)).body.text();
+    expect((await status()).counters.errors).toBe(1);
+  });
+});
+
 describe('deadlines and minimum rate', () => {
   let svc: BootService;
   beforeAll(async () => {

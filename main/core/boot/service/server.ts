@@ -438,8 +438,10 @@ export async function startBootService(options: BootServiceOptions): Promise<Boo
   );
   const guard = guardConnections(server, limits);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    // A client that hung up (mid-headers, mid-download) is neither an error of the service nor one to answer:
+    // counted, 500 clients closing their connections showed as "errors: 500" on the status page.
+    if (!socket.writable || error.code === 'ECONNRESET' || error.code === 'EPIPE' || error.code === 'HPE_INVALID_EOF_STATE') return socket.destroy();
     counters.errors++;
-    if (!socket.writable) return socket.destroy();
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
   });
