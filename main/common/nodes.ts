@@ -53,6 +53,15 @@ export function isCredentialState(state: ProbeState | null | undefined): state i
 }
 
 /**
+ * A node that needs the person: Redis is there, but a password or their trust is missing. By the vocabulary
+ * (node-states.ts) that is a `degraded` node whose probe found a credential problem; a `lost` node's last probe,
+ * or a deauthorized node's, is history and asks nothing. The one definition the tray, the dashboard and `watch` count.
+ */
+export function needsCredentials(node: Pick<NodeRecord, 'state' | 'probe'>): boolean {
+  return node.state === 'degraded' && isCredentialState(node.probe?.state);
+}
+
+/**
  * Each probe outcome in words, for every face (CLI tables and events, tray, notifications, dashboard): `label`
  * is short (a table cell, a badge), `explain` says what it means and what to do.
  */

@@ -24,7 +24,7 @@ describe('notifications', () => {
     expect(shown).toEqual([
       {
         title: 'New node aaaaaaaaaa wants to join',
-        body: 'g8os-525400aabbcc from 203.0.113.7, network 8056c2e21c000001.',
+        body: 'g8os-525400aabbcc from 203.0.113.7, network 8056c2e21c000001: waiting for authorization.',
         action: { label: 'Authorize', command: { type: 'authorize', nodeIds: ['aaaaaaaaaa'] } },
         click: { type: 'navigate', view: 'nodes', nodeId: 'aaaaaaaaaa' },
       },
@@ -68,7 +68,7 @@ describe('notifications', () => {
     vi.advanceTimersByTime(1000);
     expect(shown).toHaveLength(1);
     expect(shown[0]?.title).toBe('50 new nodes want to join');
-    expect(shown[0]?.body).toBe('0000000000, 0000000001, 0000000002 and 47 more on network 8056c2e21c000001.');
+    expect(shown[0]?.body).toBe('0000000000, 0000000001, 0000000002 and 47 more on network 8056c2e21c000001: waiting for authorization.');
     expect(shown[0]?.action?.label).toBe('Authorize all 50');
     expect((shown[0]?.action?.command as { nodeIds: string[] }).nodeIds).toHaveLength(50);
   });
@@ -78,6 +78,7 @@ describe('notifications', () => {
     n.handle(ready('bbbbbbbbbb', '10.147.17.20'));
     vi.advanceTimersByTime(1000);
     expect(shown[0]?.title).toBe('Node bbbbbbbbbb is ready at 10.147.17.20');
+    expect(shown[0]?.body).toBe("core0's Redis answers.");
     n.handle(ready('cccccccccc', '10.147.17.21'));
     n.handle(ready('dddddddddd', '10.147.17.22'));
     vi.advanceTimersByTime(1000);

@@ -130,6 +130,17 @@ describe('tray menu', () => {
     expect(items[3]).toMatchObject({ command: { type: 'authorize-all' } });
   });
 
+  it('asks for a password only for a degraded node: a lost node whose last probe wanted one is Lost, as every face says', () => {
+    const degraded = node('1111111111', { probeState: 'auth-required', ip: '10.147.17.2' });
+    const lost = node('2222222222', { probeState: 'auth-required', ip: '10.147.17.3', online: false, lastSeen: 1_699_000_000_000 });
+    expect([degraded.state, lost.state]).toEqual(['degraded', 'lost']);
+    const model = trayModel({ state: appState(), nodes: [degraded, lost], hypervisors: [], startAtLogin: false });
+    expect(model.tooltip).toContain('1 node needs a password');
+    const attention = find(model.menu, 'Need attention') as { label: string; items: MenuItemModel[] };
+    expect(attention.label).toBe('Need attention: 1');
+    expect(labels(attention.items)).toEqual(['Needs password: 1111111111: set the password…']);
+  });
+
   it('lists at most a screenful of waiting nodes and counts the rest', () => {
     const nodes = Array.from({ length: 40 }, (_, i) => node(i.toString(16).padStart(10, '0'), { authorized: false, probeState: 'pending' }));
     const submenu = find(trayModel({ state: appState(), nodes, hypervisors: [], startAtLogin: false }).menu, 'Nodes:') as { items: MenuItemModel[] };

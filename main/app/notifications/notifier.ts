@@ -14,6 +14,7 @@
  * the next one.
  */
 import type { View } from '../../common/ipc.ts';
+import { NODE_STATE_WORDS } from '../../common/node-states.ts';
 import { PROBE_STATE_WORDS, type MonitorEvent, type NodeRecord } from '../../common/nodes.ts';
 
 export type NotificationCommand = { type: 'authorize'; nodeIds: string[] } | { type: 'navigate'; view: View; nodeId?: string | undefined };
@@ -160,6 +161,9 @@ function credentialNotification(nodes: NodeRecord[]): NotificationModel {
   };
 }
 
+/** The state's name as every face says it (node-states.ts): "waiting for authorization". */
+const WAITING = NODE_STATE_WORDS.waiting.label.toLowerCase();
+
 function joinedNotification(nodes: NodeRecord[], actions: boolean): NotificationModel {
   const ids = nodes.map((n) => n.nodeId);
   if (nodes.length === 1) {
@@ -167,14 +171,14 @@ function joinedNotification(nodes: NodeRecord[], actions: boolean): Notification
     const who = [node.name, node.physicalAddress && `from ${node.physicalAddress}`].filter(Boolean).join(' ');
     return {
       title: `New node ${node.nodeId} wants to join`,
-      body: `${who ? `${who}, ` : ''}network ${node.networkId}.${actions ? '' : ' Click to review it in g8boot.'}`,
+      body: `${who ? `${who}, ` : ''}network ${node.networkId}: ${WAITING}.${actions ? '' : ' Click to review it in g8boot.'}`,
       action: actions ? { label: 'Authorize', command: { type: 'authorize', nodeIds: ids } } : undefined,
       click: { type: 'navigate', view: 'nodes', nodeId: node.nodeId },
     };
   }
   return {
     title: `${nodes.length} new nodes want to join`,
-    body: `${listed(ids)} on network ${nodes[0]!.networkId}.${actions ? '' : ' Click to review them in g8boot.'}`,
+    body: `${listed(ids)} on network ${nodes[0]!.networkId}: ${WAITING}.${actions ? '' : ' Click to review them in g8boot.'}`,
     action: actions ? { label: `Authorize all ${nodes.length}`, command: { type: 'authorize', nodeIds: ids } } : undefined,
     click: { type: 'navigate', view: 'nodes' },
   };
@@ -185,7 +189,7 @@ function readyNotification(nodes: NodeRecord[]): NotificationModel {
     const node = nodes[0]!;
     return {
       title: `Node ${node.nodeId} is ready at ${node.ip ?? node.probe?.address ?? 'its address'}`,
-      body: `core0 answers on Redis${node.name ? ` (${node.name})` : ''}.`,
+      body: `${node.name ? `${node.name}: ` : ''}${NODE_STATE_WORDS.ready.explain}`,
       click: { type: 'navigate', view: 'nodes', nodeId: node.nodeId },
     };
   }

@@ -5,7 +5,7 @@
  */
 import type { AppState, HypervisorName, HypervisorView, View } from '../../common/ipc.ts';
 import { NODE_STATE_WORDS } from '../../common/node-states.ts';
-import { isCredentialState, PROBE_STATE_WORDS, type NodeRecord } from '../../common/nodes.ts';
+import { needsCredentials, PROBE_STATE_WORDS, type NodeRecord } from '../../common/nodes.ts';
 import { burnProgressText } from '../../common/burn.ts';
 import { thisComputerOffNetwork } from '../../common/this-computer.ts';
 
@@ -52,8 +52,8 @@ export const MAX_LISTED_WAITING = 15;
 /** The node's lifecycle state (main/common/node-states.ts) decides: the tray counts what every face counts. */
 export const isWaiting = (node: NodeRecord) => node.state === 'waiting';
 export const isReady = (node: NodeRecord) => node.state === 'ready';
-/** Redis is there, but a password or the person's trust is missing (a credential or trust problem). */
-export const needsCredentials = (node: NodeRecord) => node.authorized && isCredentialState(node.probe?.state);
+/** Redis is there, but a password or the person's trust is missing: defined once, beside the probe outcomes. */
+export { needsCredentials };
 
 export function trayModel(input: TrayInput): TrayModel {
   const { state } = input;

@@ -14,6 +14,7 @@ import { isNodeState, NODE_STATES } from '../../common/node-states.ts';
 import {
   DEFAULT_PROBE_CONCURRENCY,
   isCredentialState,
+  needsCredentials,
   PROBE_STATE_WORDS,
   PROBE_STATES,
   type AuthorizationPolicy,
@@ -284,7 +285,7 @@ function pendingVerificationAdvice(monitor: NodeMonitor): void {
 function credentialAdvice(nodes: readonly NodeRecord[], networkId: string): void {
   for (const node of nodes) {
     const state = node.probe?.state;
-    if (!isCredentialState(state)) continue;
+    if (!needsCredentials(node) || !isCredentialState(state)) continue;
     const id = node.nodeId;
     switch (state) {
       case 'cert-changed':
@@ -424,7 +425,7 @@ export function registerNodeCommands(program: Command): void {
         if (event.type === 'sweep' && firstSweep) {
           firstSweep = false;
           for (const node of monitor.nodes()) {
-            if (node.authorized && isCredentialState(node.probe?.state) && !reported.has(node.nodeId)) report({ type: 'node-credential-problem', at: event.at, node });
+            if (needsCredentials(node) && !reported.has(node.nodeId)) report({ type: 'node-credential-problem', at: event.at, node });
           }
         }
         report(event);

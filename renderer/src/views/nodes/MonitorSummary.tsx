@@ -1,6 +1,6 @@
 /** How fresh the list is: when the last sweep ran, how often, and whether ZeroTier stopped answering. */
 import type { MonitorStatus, NodeRecord } from '../../../../main/common/ipc.ts';
-import { isCredentialState } from '../../../../main/common/nodes.ts';
+import { needsCredentials } from '../../../../main/common/nodes.ts';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { useNow } from '../../components/useNow.ts';
 import { serializedErrorText } from '../../data/error-text.ts';
@@ -16,8 +16,8 @@ export function MonitorSummary({ monitor, nodes }: { monitor: MonitorStatus | nu
     if (node.state === 'waiting') waiting++;
     else if (node.state === 'ready') ready++;
     else if (node.state === 'lost') lost++;
-    // A probe outcome, not a lifecycle state: Redis is there, but a password or the person's trust is missing.
-    if (node.authorized && isCredentialState(node.probe?.state)) attention++;
+    // Redis is there, but a password or the person's trust is missing (counted as the tray counts it).
+    if (needsCredentials(node)) attention++;
   }
   const fast = monitor?.fastUntil && monitor.fastUntil > now;
   return (
