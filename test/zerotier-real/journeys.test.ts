@@ -89,8 +89,15 @@ describe.skipIf('skip' in availability)('real zerotier-one: this computer runs t
     expect(members.code, members.stderr).toBe(0);
     const rowOf = (id: string) => members.stdout.split('\n').find((line) => line.startsWith(id)) ?? '';
     expect(rowOf(m1.id), members.stdout).toMatch(/waiting/);
+    // This computer's row reads "this-computer"; that it waits for authorization too is said in words.
+    expect(rowOf(here.id), members.stdout).toMatch(/this-computer/);
+    expect(members.stderr).toContain(`This computer (${here.id}) asked to join ${nwid} and is waiting for authorization`);
+    // A person looks at `nodes` too; it records this computer's node as such in the inventory.
+    const nodesNow = await net.runCliIn(here, ['nodes', nwid, '--timeout', '1']);
+    expect(nodesNow.stderr).toContain(`This computer (${here.id}) asked to join ${nwid} and is waiting for authorization`);
 
-    const authorized = await net.runCliIn(here, ['authorize', nwid, here.id, m1.id, m2.id, m3.id]);
+    // "Every unauthorized member seen in the last 5 minutes" (--help): this computer's own node is one of them.
+    const authorized = await net.runCliIn(here, ['authorize', nwid, '--all-waiting']);
     expect(authorized.code, authorized.stderr).toBe(0);
     for (const node of [here, m1, m2, m3]) expect(authorized.stderr).toContain(`Authorized ${node.id} on ${nwid}`);
 

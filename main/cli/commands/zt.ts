@@ -138,7 +138,10 @@ async function setAuthorization(
     }
     if (options.allWaiting) {
       const records = await knownRecords(nwid);
-      const waiting = members.filter((m) => memberNodeState(m, Date.now(), records.get(m.nodeId)) === 'waiting').map((m) => m.nodeId);
+      // Every member that asked to join recently and is not authorized, this computer's own node included (its row
+      // reads "this-computer", yet it waits like the others): judged alike, whatever an earlier sweep recorded.
+      const asking = (m: Member) => memberNodeState(m, Date.now(), records.get(m.nodeId), { thisComputer: false }) === 'waiting';
+      const waiting = members.filter(asking).map((m) => m.nodeId);
       targets = [...new Set([...requested, ...waiting])];
       if (targets.length === 0) say(`No member of ${nwid} is waiting for authorization.`);
     }
@@ -237,19 +240,27 @@ export function registerZerotierCommands(program: Command): void {
     zt.command('members').description("a network's members, unauthorized ones included").argument('<nwid>', 'network id (16 hex digits)'),
   ).action(async (networkArg: string, options: ControllerOptions) => {
     const nwid = parseNetworkId(networkArg);
-    const [{ memberNodeState }, { readThisComputer }] = await Promise.all([import('../../core/nodes/records.ts'), import('../../core/zerotier/index.ts')]);
+    const [{ memberNodeState }, { readThisComputer }, { thisComputerOffNetwork }] = await Promise.all([
+      import('../../core/nodes/records.ts'),
+      import('../../core/zerotier/index.ts'),
+      import('../../common/this-computer.ts'),
+    ]);
     await withController(options, async (controller) => {
       // This computer's own node (from its local ZeroTier One, if any) is named as such, as `nodes` does.
-      const [members, here] = await Promise.all([controller.listMembers(nwid), readThisComputer({ ztHome: options.ztHome }, null)]);
+      const [members, here] = await Promise.all([controller.listMembers(nwid), readThisComputer({ ztHome: options.ztHome }, nwid)]);
       // The same words as `nodes` and the app: what the controller says, with g8boot's last probe of each node.
       const known = await knownRecords(nwid);
       const now = Date.now();
       const thisComputer = (nodeId: string) => (here.address === null ? undefined : nodeId === here.address);
       // Each member gains its state in place: a large list is not held twice.
       const withStates = members.map((m) => Object.assign(m, { state: memberNodeState(m, now, known.get(m.nodeId), { thisComputer: thisComputer(m.nodeId) }) }));
-      if (options.json) return printJson(withStates);
-      if (members.length === 0) return say(`Network ${nwid} has no members yet.`);
-      printMembers(withStates);
+      // Its row says "this-computer" whatever its membership: when it asked to join and is not on the network yet
+      // (waiting for authorization, joining), say so and what to run, as `nodes` does.
+      const off = here.address !== null && members.some((m) => m.nodeId === here.address) ? thisComputerOffNetwork(here, nwid) : null;
+      if (options.json) printJson(withStates);
+      else if (members.length === 0) say(`Network ${nwid} has no members yet.`);
+      else printMembers(withStates);
+      if (off) say(`g8boot: ${off}`);
     });
   });
 
