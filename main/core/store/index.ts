@@ -3,3 +3,4 @@ export type { KeyValueStore } from './key-value-store.ts';
 export { createConfStore, type ConfStoreOptions } from './conf-store.ts';
 export { removeStrayTempFiles, setAsideIfCorrupt } from './corrupt-file.ts';
 export { sharedStore, updateStoreFile } from './shared-file.ts';
+export { recoveringStore } from './recovering-store.ts';
