@@ -8,20 +8,12 @@
 // because it has just authorized a node (several nodes booting in a row).
 // Offline, in network namespaces (test/zerotier-real/network.ts); needs root and a zerotier-one: G8BOOT_ZEROTIER_ONE,
 // zerotier-one on PATH, or the shared copy `.ci/run` uses (../shared/tools/zerotier-one-1.14.1/ from the repository root).
-import { startZeroTierNetwork, zeroTierOneAvailability, type ZtNode } from '../test/zerotier-real/network.ts';
+import { startZeroTierNetwork, zeroTierOneAvailability, type WatchEvent, type ZtNode } from '../test/zerotier-real/network.ts';
 import { table } from './lib.ts';
 
 const RUNS = Number(process.env.G8BOOT_BENCH_ZT_RUNS ?? 3);
 const GOAL_MS = 15_000;
 const BEFORE_MS = 61_000;
-
-interface WatchEvent {
-  type: string;
-  at: number;
-  nodeId?: string;
-  action?: string;
-  node?: { nodeId: string };
-}
 
 // Like `.ci/run`: without G8BOOT_ZEROTIER_ONE, the shared copy (../shared/tools/…) is used when it is there.
 const availability = zeroTierOneAvailability(process.env, { sharedCopy: true });

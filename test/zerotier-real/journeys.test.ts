@@ -6,7 +6,7 @@
  * waiting for ZeroTier's own delays is what costs time), so the tests run in order and build on each other.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startZeroTierNetwork, waitUntilReachable, zeroTierOneAvailability, type ZtNetworkHarness, type ZtNode } from './network.ts';
+import { startZeroTierNetwork, waitUntilReachable, zeroTierOneAvailability, type WatchEvent, type ZtNetworkHarness, type ZtNode } from './network.ts';
 
 const availability = zeroTierOneAvailability();
 if ('skip' in availability) process.stderr.write(`test/zerotier-real skipped: ${availability.skip}\n`);
@@ -17,14 +17,6 @@ interface NodeJson {
   ip: string | null;
   state: string | null;
   probe: string | null;
-}
-
-interface WatchEvent {
-  type: string;
-  at: number;
-  nodeId?: string;
-  action?: string;
-  node?: { nodeId: string };
 }
 
 describe.skipIf('skip' in availability)('real zerotier-one: this computer runs the controller, members in their own namespaces', () => {

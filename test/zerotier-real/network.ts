@@ -111,6 +111,15 @@ export interface ZtNode {
   process: ChildProcess | null;
 }
 
+/** One line of `g8boot watch --json` (the fields the journeys and the bench read). */
+export interface WatchEvent {
+  type: string;
+  at: number;
+  nodeId?: string;
+  action?: string;
+  node?: { nodeId: string };
+}
+
 export interface RunInOptions {
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
