@@ -442,22 +442,6 @@ function readFileSyncInto(fd: number, target: Buffer): void {
 }
 
 /** runCli, as another user (spawned with uid/gid). */
-async function runCliAs(args: string[], options: { uid: number; gid: number; env: NodeJS.ProcessEnv }) {
-  const { spawn } = await import('node:child_process');
-  const { BIN, ROOT } = await import('../helpers/cli.ts');
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, uid: options.uid, gid: options.gid, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`g8boot ${args.join(' ')} did not finish\n${stderr}`));
-    }, 50_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function runCliAs(args: string[], options: { uid: number; gid: number; env: NodeJS.ProcessEnv }) {
+  return runCli(args, { ...options, timeoutMs: 50_000 });
 }

@@ -12,32 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { BIN, ROOT, type CliResult } from '../helpers/cli.ts';
+import { BIN, ROOT, runCli, type CliResult } from '../helpers/cli.ts';
 
 const canUseNamespaces = process.getuid?.() === 0 && spawnSync('ip', ['netns', 'list']).status === 0;
 const NS = `g8boot-demo-${process.pid}-${randomBytes(3).toString('hex')}`;
 
 /** The built CLI inside the namespace. */
 function g8boot(args: readonly string[], env: Record<string, string>, timeoutMs = 30_000): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', NS, process.execPath, BIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`g8boot ${args.join(' ')} did not finish\n${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runCli(args, { env, timeoutMs, wrapper: ['ip', 'netns', 'exec', NS] });
 }
 
 interface Started {

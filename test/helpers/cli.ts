@@ -15,14 +15,22 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   timeoutMs?: number;
+  /** Run as this user and group (the test must be root), as a person without privileges runs it. */
+  uid?: number;
+  gid?: number;
+  /** A command to run the CLI under, e.g. `['ip', 'netns', 'exec', ns]` to run it inside a network namespace. */
+  wrapper?: readonly string[];
 }
 
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const [command, ...commandArgs] = [...(options.wrapper ?? []), process.execPath, BIN, ...args];
+    const child = spawn(command!, commandArgs, {
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, NO_COLOR: '1', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.uid === undefined ? {} : { uid: options.uid }),
+      ...(options.gid === undefined ? {} : { gid: options.gid }),
     });
     let stdout = '';
     let stderr = '';
