@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { startBootService, type BootService } from '../../main/core/boot/service/server.ts';
 import { defaultMaxConnections } from '../../main/core/boot/service/connection-guard.ts';
 import { loadToolchain, type Toolchain } from '../../main/core/boot/toolchain/load.ts';
-import { BIN, ROOT } from '../helpers/cli.ts';
+import { BIN, ROOT, serveUrl } from '../helpers/cli.ts';
 import { fakeKernel } from '../helpers/fake-kernel.ts';
 
 const NWID = '8056c2e21c000001';
@@ -66,15 +66,7 @@ async function serveProcess(fdLimit: number) {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   onTestFinished(() => void child.kill('SIGKILL'));
-  const url = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(err);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-  });
+  const url = await serveUrl(child);
   return { child, url, port: Number(new URL(url).port) };
 }
 

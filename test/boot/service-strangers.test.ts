@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { BIN, ROOT } from '../helpers/cli.ts';
+import { BIN, ROOT, serveUrl } from '../helpers/cli.ts';
 
 const canUseNamespaces = process.getuid?.() === 0 && spawnSync('ip', ['netns', 'list']).status === 0;
 
@@ -36,15 +36,7 @@ describe.skipIf(!canUseNamespaces)('/api/status for strangers', () => {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     onTestFinished(() => void serve.kill('SIGKILL'));
-    const port = await new Promise<number>((resolve, reject) => {
-      let err = '';
-      serve.stderr.on('data', (d: Buffer) => {
-        err += d.toString();
-        const m = /listening on http:\/\/\S+:(\d+)/.exec(err);
-        if (m) resolve(Number(m[1]));
-      });
-      serve.once('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-    });
+    const port = Number(new URL(await serveUrl(serve)).port);
     const curl = (ns: string, url: string) => execFileSync('ip', ['netns', 'exec', ns, 'curl', '-sf', '--max-time', '5', url], { encoding: 'utf8' });
 
     // A stranger boots: its script request shows up in what this computer sees, never in what strangers see.

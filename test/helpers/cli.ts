@@ -1,5 +1,5 @@
 /** Run the built CLI (bin/g8boot.mjs → dist/cli.mjs) as a child process, the way people and scripts do. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -44,5 +44,21 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+  });
+}
+
+/**
+ * The URL a running `g8boot serve` child says it listens on (its stderr line "listening on http://…"); rejects,
+ * with what it said, if it exits first. The child must have been spawned with its stderr piped.
+ */
+export function serveUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(err);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
   });
 }
