@@ -1,9 +1,9 @@
 /**
  * Shared benchmark helpers: timing statistics, whole-command timing with hyperfine (process start
- * included), peak memory of a child process with GNU time, and a side-by-side table.
+ * included), peak memory of a child process with GNU time, HTTP load with wrk, and a side-by-side table.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -55,6 +55,62 @@ export function peakRssKiB(command: string, args: readonly string[], env?: NodeJ
   if (r.status !== 0) throw new Error(`${command} failed: ${r.stderr}`);
   const lines = r.stderr.trim().split('\n');
   return Number(lines.at(-1));
+}
+
+/** wrk's summary of one run (from the script wrkScript writes). Latencies in ms. */
+export interface WrkResult {
+  requests: number;
+  seconds: number;
+  bytes: number;
+  /** Connect, read and write errors. */
+  socketErrors: number;
+  /** Requests that got no response within wrk's --timeout. */
+  timeouts: number;
+  non2xx: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * A wrk script (written into `dir`) that requests `pathFormat` with a counter cycling through 1,000 values (e.g.
+ * `/iso/8056c2e21c%06x`: 1,000 distinct network ids) and prints its summary as JSON for runWrk.
+ */
+export function wrkScript(dir: string, pathFormat: string): string {
+  const file = join(dir, `${pathFormat.replace(/\W/g, '_')}.lua`);
+  writeFileSync(
+    file,
+    `counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", string.format("${pathFormat}", counter % 1000))
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('JSON{"requests":%d,"seconds":%f,"bytes":%d,"socketErrors":%d,"timeouts":%d,"non2xx":%d,"p50":%f,"p99":%f,"max":%f}\\n',
+    summary.requests, summary.duration / 1e6, summary.bytes, e.connect + e.read + e.write, e.timeout, e.status,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
+end
+`,
+  );
+  return file;
+}
+
+/**
+ * One wrk run (one thread) in a child process, so this process keeps running (samplers, probers) meanwhile.
+ * `timeout` is wrk's --timeout (its default is 2 s).
+ */
+export function runWrk(url: string, script: string, options: { seconds: number; connections: number; timeout?: string }): Promise<WrkResult> {
+  const args = ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, ...(options.timeout ? ['--timeout', options.timeout] : []), '-s', script, url];
+  return new Promise((resolve, reject) => {
+    const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', () => {
+      const m = /JSON(\{.*\})/.exec(out);
+      return m ? resolve(JSON.parse(m[1]!) as WrkResult) : reject(new Error(out));
+    });
+  });
 }
 
 export function table(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string {

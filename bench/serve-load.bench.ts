@@ -15,14 +15,15 @@
  * Goal: 0 timeouts, p99 <= 1 s, RSS back within 10 % of its start.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import { stats, table } from './lib.ts';
+import { runWrk, stats, table, wrkScript } from './lib.ts';
+import { serveUrl } from '../test/helpers/cli.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = process.env.G8BOOT_BENCH_SERVE_BIN ?? join(root, 'bin', 'g8boot.mjs');
@@ -30,43 +31,12 @@ const work = mkdtempSync(join(tmpdir(), 'g8boot-bench-serve-load-'));
 const SECONDS = Number(process.env.G8BOOT_BENCH_SECONDS ?? 15);
 const HOSTILE = 5000;
 
-interface WrkResult {
-  requests: number;
-  errors: number;
-  timeouts: number;
-  p50: number;
-  p99: number;
-  max: number;
-  mbPerSecond: number;
-}
+const script = wrkScript(work, '/iso/8056c2e21c%06x');
 
-const script = join(work, 'iso.lua');
-writeFileSync(
-  script,
-  `counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format("GET", string.format("/iso/8056c2e21c%06x", counter % 1000))
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format('JSON{"requests":%d,"errors":%d,"timeouts":%d,"p50":%f,"p99":%f,"max":%f,"mbPerSecond":%f}\\n',
-    summary.requests, e.connect + e.read + e.write + e.status, e.timeout, latency:percentile(50) / 1000,
-    latency:percentile(99) / 1000, latency.max / 1000, summary.bytes / 1048576 / (summary.duration / 1e6)))
-end
-`,
-);
-
-function wrk(url: string, seconds: number, connections: number): Promise<WrkResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', script, url], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', () => {
-      const m = /JSON(\{.*\})/.exec(out);
-      return m ? resolve(JSON.parse(m[1]!) as WrkResult) : reject(new Error(out));
-    });
-  });
+/** Complete downloads by `connections` clients for `seconds`; a download counts as timed out after 10 s. */
+async function wrk(url: string, seconds: number, connections: number) {
+  const r = await runWrk(url, script, { seconds, connections, timeout: '10s' });
+  return { ...r, errors: r.socketErrors + r.non2xx, mbPerSecond: r.bytes / 1048576 / r.seconds };
 }
 
 /** Fresh connections every 250 ms: the stage-2 script (complete) and an image's first byte. */
@@ -142,15 +112,7 @@ function hostile(port: number, count: number) {
 
 const server = spawn(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0', '--quiet', '--kernel-url', 'http://10.0.2.2/k'], { stdio: ['ignore', 'ignore', 'pipe'] });
 try {
-  const url = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    server.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(err);
-      if (m) resolve(m[1]!);
-    });
-    server.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-  });
+  const url = await serveUrl(server);
   const port = Number(new URL(url).port);
   // The launcher re-runs the CLI under Node 24: measure the process that serves (the child, if any).
   const servingPid = () => {

@@ -8,15 +8,16 @@
  * The original service compiled iPXE per request (`make bin/ipxe.iso EMBED=...`, seconds each): the ratio is
  * stated against IPXE_COMPILE_SECONDS.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { startBootService } from '../main/core/boot/service/server.ts';
 import { loadToolchain } from '../main/core/boot/toolchain/load.ts';
-import { table } from './lib.ts';
+import { runWrk, table, wrkScript, type WrkResult } from './lib.ts';
+import { serveUrl } from '../test/helpers/cli.ts';
 
 /**
  * What one request cost the original service: an incremental `make bin/ipxe.iso EMBED=boot.ipxe` in an
@@ -28,76 +29,24 @@ const IPXE_COMPILE_SECONDS = Number(process.env.G8BOOT_IPXE_COMPILE_SECONDS ?? 2
 const root = fileURLToPath(new URL('..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'g8boot-bench-serve-'));
 
-interface WrkResult {
-  requests: number;
-  seconds: number;
-  bytes: number;
-  errors: number;
-  non2xx: number;
-  p50: number;
-  p99: number;
-}
-
-/** A wrk script that cycles through 1,000 network ids and prints its summary as JSON. */
-function wrkScript(pathFormat: string): string {
-  const file = join(work, `${pathFormat.replace(/\W/g, '_')}.lua`);
-  writeFileSync(
-    file,
-    `counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format("GET", string.format("${pathFormat}", counter % 1000))
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format('JSON{"requests":%d,"seconds":%f,"bytes":%d,"errors":%d,"non2xx":%d,"p50":%f,"p99":%f}\\n',
-    summary.requests, summary.duration / 1e6, summary.bytes, e.connect + e.read + e.write + e.timeout, e.status,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000))
-end
-`,
-  );
-  return file;
-}
-
-function wrk(url: string, script: string, seconds: number, connections: number): WrkResult {
-  const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', script, url], { encoding: 'utf8' });
-  return JSON.parse(/JSON(\{.*\})/.exec(out)![1]!) as WrkResult;
-}
-
 const server = spawn(process.execPath, [join(root, 'bin', 'g8boot.mjs'), 'serve', '--listen', '127.0.0.1:0', '--quiet', '--kernel-url', 'http://10.0.2.2/k'], {
   stdio: ['ignore', 'ignore', 'pipe'],
 });
 try {
-  const url = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    server.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(err);
-      if (m) resolve(m[1]!);
-    });
-    server.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-  });
+  const url = await serveUrl(server);
   const rssMiB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))![1]) / 1024;
-  const isoScript = wrkScript('/iso/8056c2e21c%06x');
-  const ipxeScript = wrkScript('/g8os.ipxe?netid=8056c2e21c%06x');
+  const isoScript = wrkScript(work, '/iso/8056c2e21c%06x');
+  const ipxeScript = wrkScript(work, '/g8os.ipxe?netid=8056c2e21c%06x');
 
-  wrk(url, isoScript, 2, 4); // warm-up (JIT, first plans)
+  await runWrk(url, isoScript, { seconds: 2, connections: 4 }); // warm-up (JIT, first plans)
   const rssStart = rssMiB();
   const samples: number[] = [];
   const sampler = setInterval(() => samples.push(rssMiB()), 250);
-  // wrk runs in a child; sample the service meanwhile without blocking on execFileSync.
-  const images = await new Promise<WrkResult>((resolve, reject) => {
-    const child = spawn('wrk', ['-t1', '-c8', '-d15s', '-s', isoScript, url], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', () => {
-      const m = /JSON(\{.*\})/.exec(out);
-      return m ? resolve(JSON.parse(m[1]!) as WrkResult) : reject(new Error(out));
-    });
-  });
+  // wrk runs in a child; sample the service meanwhile.
+  const images = await runWrk(url, isoScript, { seconds: 15, connections: 8 });
   clearInterval(sampler);
   const rssEnd = rssMiB();
-  const scripts = wrk(url, ipxeScript, 5, 16);
+  const scripts = await runWrk(url, ipxeScript, { seconds: 5, connections: 16 });
 
   const perSecond = images.requests / images.seconds;
   // The first quarter is the allocator warming up to the load; flat means no growth after that.
@@ -114,7 +63,7 @@ try {
       ['RSS growth, second to last quarter of the run', `${growth.toFixed(1)} MiB`, '-', '-'],
       ['/g8os.ipxe requests/s', (scripts.requests / scripts.seconds).toFixed(0), '-', '-'],
       ['/g8os.ipxe median latency', `${scripts.p50.toFixed(2)} ms`, '-', '-'],
-      ['errors and non-2xx responses', String(images.errors + images.non2xx + scripts.errors + scripts.non2xx), '-', '-'],
+      ['errors and non-2xx responses', String(errorsOf(images) + errorsOf(scripts)), '-', '-'],
     ],
   ));
   // RSS includes what the collector has not returned yet; the live heap after a full collection shows
@@ -127,6 +76,11 @@ try {
 } finally {
   server.kill('SIGTERM');
   rmSync(work, { recursive: true, force: true });
+}
+
+/** Every failed request: socket errors, timeouts and non-2xx responses. */
+function errorsOf(r: WrkResult): number {
+  return r.socketErrors + r.timeouts + r.non2xx;
 }
 
 async function heapAfterRounds(rounds: number, perRound: number): Promise<number[]> {
