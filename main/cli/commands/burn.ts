@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { InvalidInputError, serializeError, G8bootError, ExitCode } from '../../common/errors.ts';
 import { BURN_STEP_WORDS, burnProgressText, driveLabel, formatDriveSize, type BurnProgress, type BurnResult, type DriveView } from '../../common/burn.ts';
+import { bootUrlOption } from './boot-url-option.ts';
 import { printJson, printTable, say } from '../output.ts';
 
 interface BurnOptions {
@@ -39,12 +40,7 @@ export function registerBurnCommands(program: Command): void {
     .option('--device <path>', 'the drive to write, e.g. /dev/sdb (see --list)')
     .option('--image <file>', 'write this image file (built by `g8boot iso`) instead of building one')
     .option('--netid <id>', 'ZeroTier network id the image is built for (16 hex digits; 0 or null = no ZeroTier)')
-    .addOption(
-      new Option('--boot-url <url>', 'boot service base URL; stage 1 chains <url>/g8os.ipxe?netid=<id> (repeat to try several in order)')
-        .argParser((value: string, previous: string[]) => [...previous, value])
-        .default([], 'a VM on this computer, then the LAN (as `g8boot iso`)')
-        .conflicts('kernel'),
-    )
+    .addOption(bootUrlOption('a VM on this computer, then the LAN (as `g8boot iso`)'))
     .option('--kernel <url>', 'inline mode: G8OS kernel URL to chain directly')
     .option('--kernel-args <args>', 'extra kernel arguments')
     .option('-y, --yes', 'do not ask for confirmation (scripts)')

@@ -1,5 +1,6 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { DEFAULT_BOOT_SERVICE_PORT, portOf, TEST_VM_CONSOLE } from '../../common/boot-url.ts';
+import { bootUrlOption } from './boot-url-option.ts';
 import { printJson, say } from '../output.ts';
 
 interface IsoOptions {
@@ -30,12 +31,7 @@ export function registerIsoCommands(program: Command): void {
         `stage 2 for the serial console (console=${TEST_VM_CONSOLE}; a console= in --kernel-args replaces it).`,
     )
     .requiredOption('--netid <id>', 'ZeroTier network id (16 hex digits; 0 or null = no ZeroTier)')
-    .addOption(
-      new Option('--boot-url <url>', 'boot service base URL; stage 1 chains <url>/g8os.ipxe?netid=<id> (repeat to try several in order)')
-        .argParser((value: string, previous: string[]) => [...previous, value])
-        .default([], 'a VM on this computer, then the LAN')
-        .conflicts('kernel'),
-    )
+    .addOption(bootUrlOption('a VM on this computer, then the LAN'))
     .option('--kernel <url>', 'inline mode: G8OS kernel URL to chain directly')
     .option('--kernel-args <args>', 'extra kernel arguments, e.g. "development console=ttyS0" (with --boot-url they are passed to the service)')
     .requiredOption('-o, --output <file>', 'where to write the image ("-" for standard output)')
