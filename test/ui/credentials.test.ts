@@ -7,21 +7,17 @@
  * The password never comes back to the page.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { callForIpc } from '../../main/app/ipc/handlers.ts';
 import { createAppService, type AppService } from '../../main/app/service/app-service.ts';
 import { startSimulator, type Simulator } from '../../main/core/zerotier/simulator/server.ts';
 import { fakeCipher, testAppDeps, type TestDeps } from '../app/deps.ts';
 import { selfSignedCertificate, startRedis, type Certificate, type Peer } from '../nodes/peers.ts';
-import { buildRenderer, launchChromium, openApp, serveDirectory } from './harness.ts';
+import { openApp, startRendererInChromium, viaMainIpc, type RendererInChromium } from './harness.ts';
 
 const NWID = '8056c2e21c0e2e07';
 const ADDRESS = '127.87.6.1';
 const SECRET = 'eyJhbGciOiJFUzM4NCJ9.dashboard-org-jwt-5eed';
 
-let browser: Browser;
-let site: { url: string; close: () => Promise<void> };
-let build: { remove: () => Promise<void> };
+let ui: RendererInChromium;
 let sim: Simulator;
 let deps: TestDeps;
 let service: AppService;
@@ -35,10 +31,7 @@ beforeAll(async () => {
   first = selfSignedCertificate();
   second = selfSignedCertificate();
   redis = await startRedis({ address: ADDRESS, tls: first, password: SECRET });
-  const built = await buildRenderer();
-  build = built;
-  site = await serveDirectory(built.dir);
-  browser = await launchChromium();
+  ui = await startRendererInChromium();
   sim = await startSimulator({
     networks: [{ id: NWID, name: 'g8os-credentials', description: '', subnet: '127.87.6.0/24', pool: { start: '127.87.6.10', end: '127.87.6.250' } }],
     nodes: [{ name: 'g8os-jwt-node', address: ADDRESS, authorized: true }],
@@ -52,9 +45,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-  await build?.remove();
+  await ui?.close();
   await service?.dispose();
   await redis?.close();
   await sim?.close();
@@ -65,9 +56,9 @@ afterAll(async () => {
 
 describe('credentials in the dashboard', () => {
   it('set the password in Settings, the node turns ready; certificate changed, trusted in one step', { timeout: 90_000 }, async () => {
-    const app = await openApp(browser, {
-      url: site.url,
-      backend: { api: service.api, on: service.on, call: (method, args) => callForIpc(service.api, method, args) },
+    const app = await openApp(ui.browser, {
+      url: ui.url,
+      backend: viaMainIpc(service),
     });
     try {
       const { page } = app;
@@ -123,9 +114,9 @@ describe('credentials in the dashboard on a system without a keyring', () => {
     const plainService = createAppService(plainDeps);
     await plainService.ready;
     await plainService.api.connect({ kind: 'central', token: sim.token, url: sim.centralBase });
-    const app = await openApp(browser, {
-      url: site.url,
-      backend: { api: plainService.api, on: plainService.on, call: (method, args) => callForIpc(plainService.api, method, args) },
+    const app = await openApp(ui.browser, {
+      url: ui.url,
+      backend: viaMainIpc(plainService),
     });
     try {
       const { page } = app;

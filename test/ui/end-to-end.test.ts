@@ -11,13 +11,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { callForIpc } from '../../main/app/ipc/handlers.ts';
 import { createAppService, type AppService } from '../../main/app/service/app-service.ts';
 import { addKernel, defaultKernelDir } from '../../main/core/boot/service/kernels.ts';
 import { startSimulator, type Simulator } from '../../main/core/zerotier/simulator/server.ts';
 import { testAppDeps, type TestDeps } from '../app/deps.ts';
-import { buildRenderer, launchChromium, openApp, serveDirectory, type AppPage } from './harness.ts';
+import { openApp, startRendererInChromium, viaMainIpc, type RendererInChromium, type AppPage } from './harness.ts';
 import { startQemu } from '../helpers/qemu.ts';
 import { startRedis, type RedisNode } from './redis.ts';
 import { fakeKernel } from '../helpers/fake-kernel.ts';
@@ -29,9 +27,7 @@ const READY_ADDRESS = '127.77.0.21';
 const JOINING_ADDRESS = '127.77.0.20';
 const SILENT_ADDRESS = '127.77.0.22';
 
-let browser: Browser;
-let site: { url: string; close: () => Promise<void> };
-let build: { remove: () => Promise<void> };
+let ui: RendererInChromium;
 let sim: Simulator;
 let ztHome: string;
 let deps: TestDeps;
@@ -39,10 +35,7 @@ let service: AppService;
 const redis: RedisNode[] = [];
 
 beforeAll(async () => {
-  const built = await buildRenderer();
-  build = built;
-  site = await serveDirectory(built.dir);
-  browser = await launchChromium();
+  ui = await startRendererInChromium();
   sim = await startSimulator({
     addressDelayMs: 300,
     configDelayMs: 300,
@@ -70,9 +63,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-  await build?.remove();
+  await ui?.close();
   await service?.dispose();
   await Promise.all(redis.map((r) => r.stop()));
   await sim?.close();
@@ -86,9 +77,9 @@ function rowOf(app: AppPage, name: string) {
 
 describe('g8boot end to end', () => {
   it('first run, a node joins and turns ready, a boot image is built and boots', { timeout: 200_000 }, async () => {
-    const app = await openApp(browser, {
-      url: site.url,
-      backend: { api: service.api, on: service.on, call: (method, args) => callForIpc(service.api, method, args) },
+    const app = await openApp(ui.browser, {
+      url: ui.url,
+      backend: viaMainIpc(service),
     });
     try {
       const { page } = app;
@@ -194,9 +185,9 @@ describe('g8boot end to end', () => {
   it('works out of the box with the demo network', { timeout: 90_000 }, async () => {
     const demoDeps = await testAppDeps();
     const demo = createAppService(demoDeps);
-    const app = await openApp(browser, {
-      url: site.url,
-      backend: { api: demo.api, on: demo.on, call: (method, args) => callForIpc(demo.api, method, args) },
+    const app = await openApp(ui.browser, {
+      url: ui.url,
+      backend: viaMainIpc(demo),
     });
     try {
       await demo.ready;

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { callForIpc } from '../../main/app/ipc/handlers.ts';
 import { serializeError } from '../../main/common/errors.ts';
 import { G8BOOT_EVENTS, G8BOOT_METHODS, type G8bootApi, type G8bootEvent, type G8bootEvents, type G8bootMethod, type IpcResult } from '../../main/common/ipc.ts';
 
@@ -25,6 +26,14 @@ export interface Backend {
   on<E extends G8bootEvent>(event: E, listener: (payload: G8bootEvents[E]) => void): () => void;
   /** How one call is made; default: straight to `api`. The real service passes main's IPC handler (`callForIpc`). */
   call?: (method: G8bootMethod, args: unknown[]) => Promise<IpcResult<unknown>>;
+}
+
+/**
+ * The real app service as the renderer meets it in the app: its events, and every call through main's own IPC
+ * handler (`callForIpc`: validation, error serialization), not straight to the service.
+ */
+export function viaMainIpc(service: Pick<Backend, 'api' | 'on'>): Backend {
+  return { api: service.api, on: service.on, call: (method, args) => callForIpc(service.api, method, args) };
 }
 
 async function callApi(api: G8bootApi, method: G8bootMethod, args: unknown[]): Promise<IpcResult<unknown>> {
@@ -95,6 +104,34 @@ export async function launchChromium(): Promise<Browser> {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     timeout: 20_000,
   });
+}
+
+/** What every Chromium test starts from: the production renderer, built, served on loopback, and a Chromium. */
+export interface RendererInChromium {
+  browser: Browser;
+  /** Where the build is served. */
+  url: string;
+  /** Closes Chromium, stops serving and removes the build. */
+  close(): Promise<void>;
+}
+
+export async function startRendererInChromium(): Promise<RendererInChromium> {
+  const build = await buildRenderer();
+  let site: Awaited<ReturnType<typeof serveDirectory>> | undefined;
+  let browser: Browser | undefined;
+  const close = async () => {
+    await browser?.close();
+    await site?.close();
+    await build.remove();
+  };
+  try {
+    site = await serveDirectory(build.dir);
+    browser = await launchChromium();
+    return { browser, url: site.url, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 /**

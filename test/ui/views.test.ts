@@ -3,29 +3,21 @@
  * light and dark, empty and error states, and the node table's behaviour with 1,000 nodes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
 import { NO_TRAY_ON_GNOME } from '../../main/app/desktop/tray-support.ts';
 import { FakeBackend, makeNodes, NWID } from './fake-backend.ts';
-import { buildRenderer, focusedAttribute, inPage, launchChromium, openApp, serveDirectory, type AppPage } from './harness.ts';
+import { focusedAttribute, inPage, openApp, startRendererInChromium, type AppPage, type RendererInChromium } from './harness.ts';
 
-let browser: Browser;
-let site: { url: string; close: () => Promise<void> };
-let build: { remove: () => Promise<void> };
+let ui: RendererInChromium;
 
 beforeAll(async () => {
-  const built = await buildRenderer();
-  build = built;
-  site = await serveDirectory(built.dir);
-  browser = await launchChromium();
+  ui = await startRendererInChromium();
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-  await build?.remove();
+  await ui?.close();
 });
 
-const open = (backend: FakeBackend, colorScheme: 'light' | 'dark' = 'light') => openApp(browser, { url: site.url, backend, colorScheme });
+const open = (backend: FakeBackend, colorScheme: 'light' | 'dark' = 'light') => openApp(ui.browser, { url: ui.url, backend, colorScheme });
 
 /** Open the app, run `body`, and always close; the page must end without errors (CSP violations included). */
 async function withApp(backend: FakeBackend, body: (app: AppPage) => Promise<void>, colorScheme: 'light' | 'dark' = 'light'): Promise<void> {

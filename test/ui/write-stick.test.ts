@@ -9,7 +9,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
 import { callForIpc } from '../../main/app/ipc/handlers.ts';
 import { createAppService, type AppService } from '../../main/app/service/app-service.ts';
 import { trayModel } from '../../main/app/tray/tray-model.ts';
@@ -19,24 +18,19 @@ import { parseBootMediaRequest, planBootMedia } from '../../main/core/boot/boot-
 import { layoutToBuffer } from '../../main/core/boot/layout.ts';
 import { loadToolchain } from '../../main/core/boot/toolchain/load.ts';
 import { createLoopDevice, loopDevicesAvailable, type LoopDevice } from '../helpers/loop-device.ts';
-import { buildRenderer, launchChromium, openApp, serveDirectory } from './harness.ts';
+import { openApp, startRendererInChromium, viaMainIpc, type RendererInChromium } from './harness.ts';
 
 const NWID = '8056c2e21c0e2e77';
 const BOOT_URL = 'http://192.0.2.10:8088';
 
-let browser: Browser;
-let site: { url: string; close: () => Promise<void> };
-let build: { remove: () => Promise<void> };
+let ui: RendererInChromium;
 let deps: TestDeps;
 let service: AppService;
 let stick: LoopDevice | undefined;
 
 describe.skipIf(!loopDevicesAvailable())('Write to USB stick… (Chromium, real main-process handlers, a loop device)', () => {
   beforeAll(async () => {
-    const built = await buildRenderer();
-    build = built;
-    site = await serveDirectory(built.dir);
-    browser = await launchChromium();
+    ui = await startRendererInChromium();
     deps = await testAppDeps();
     service = createAppService(deps);
     await service.ready;
@@ -45,16 +39,14 @@ describe.skipIf(!loopDevicesAvailable())('Write to USB stick… (Chromium, real 
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    await build?.remove();
+    await ui?.close();
     await service?.dispose();
     await deps?.cleanup();
     stick?.detach();
   });
 
   it('a stick plugged in while the dialog is open appears; confirmed by name and size, written, verified', { timeout: 120_000 }, async () => {
-    const app = await openApp(browser, { url: site.url, backend: { api: service.api, on: service.on, call: (method, args) => callForIpc(service.api, method, args) } });
+    const app = await openApp(ui.browser, { url: ui.url, backend: viaMainIpc(service) });
     const statuses: BurnStatusView[] = [];
     const trayLabels: string[] = [];
     const stop = service.on('burn-progress', (status) => {
