@@ -9,14 +9,13 @@
  * app's service (listening on 127.0.0.1) there. The LAN addresses are embedded after it but never contacted:
  * stage 1 stops at the first boot URL that answers.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppService, type AppService } from '../../main/app/service/app-service.ts';
 import { defaultKernelDir } from '../../main/core/boot/service/kernels.ts';
-import { buildTestInitramfs, CMDLINE_MARKER } from '../helpers/initramfs.ts';
+import { CMDLINE_MARKER } from '../helpers/initramfs.ts';
 import { OVMF_CODE, qemuAvailable } from '../helpers/qemu.ts';
-import { testKernelPath } from '../helpers/test-kernel.ts';
+import { installTestKernel } from '../helpers/test-kernel.ts';
 import { testAppDeps, type TestDeps } from './deps.ts';
 
 const NWID = 'a09acf02337b0e2e';
@@ -29,9 +28,7 @@ let service: AppService;
 beforeAll(async () => {
   deps = await testAppDeps();
   const kernels = defaultKernelDir(deps.env);
-  mkdirSync(kernels, { recursive: true });
-  copyFileSync(testKernelPath(), join(kernels, 'g8os-test'));
-  writeFileSync(join(kernels, 'g8os-test.initrd'), buildTestInitramfs());
+  installTestKernel(kernels);
   service = createAppService(deps);
   await service.ready;
 });

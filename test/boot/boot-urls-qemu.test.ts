@@ -4,7 +4,7 @@
  * and a real Linux kernel boots with zerotier=<id>. Both URLs are 10.0.2.2, this computer's loopback as QEMU's
  * user networking shows it, so no traffic leaves the machine.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBootService, type BootEvent, type BootService } from '../../main/core/boot/service/server.ts';
 import { loadToolchain } from '../../main/core/boot/toolchain/load.ts';
 import { runCli } from '../helpers/cli.ts';
-import { buildTestInitramfs, CMDLINE_MARKER } from '../helpers/initramfs.ts';
+import { CMDLINE_MARKER } from '../helpers/initramfs.ts';
 import { qemuAvailable, startQemu } from '../helpers/qemu.ts';
-import { testKernelPath } from '../helpers/test-kernel.ts';
+import { installTestKernel } from '../helpers/test-kernel.ts';
 
 const NWID = 'a09acf02337b0d0d';
 const TIMEOUT_MS = 150_000;
@@ -34,9 +34,7 @@ async function deadPort(): Promise<number> {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'g8boot-two-urls-'));
   const kernels = join(dir, 'kernels');
-  mkdirSync(kernels);
-  copyFileSync(testKernelPath(), join(kernels, 'g8os-test'));
-  writeFileSync(join(kernels, 'g8os-test.initrd'), buildTestInitramfs());
+  installTestKernel(kernels);
   service = await startBootService({ host: '127.0.0.1', port: 0, kernelDir: kernels, toolchain: await loadToolchain() });
   service.events.on('boot', (e) => boots.push(e));
 });

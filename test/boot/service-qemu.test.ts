@@ -4,16 +4,16 @@
  * stage 2 loads a real Linux kernel (Debian's) and a busybox initramfs from /kernel/ → the kernel boots and
  * init prints /proc/cmdline on the serial console, where the test must see zerotier=<id>.
  */
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBootService, type BootEvent, type BootService } from '../../main/core/boot/service/server.ts';
 import { loadToolchain } from '../../main/core/boot/toolchain/load.ts';
-import { buildTestInitramfs, CMDLINE_MARKER } from '../helpers/initramfs.ts';
+import { CMDLINE_MARKER } from '../helpers/initramfs.ts';
 import { startQemu, type Firmware } from '../helpers/qemu.ts';
-import { testKernelPath } from '../helpers/test-kernel.ts';
+import { installTestKernel } from '../helpers/test-kernel.ts';
 
 const NWID = 'a09acf02337b057b';
 const TIMEOUT_MS = 150_000;
@@ -24,9 +24,7 @@ const boots: BootEvent[] = [];
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'g8boot-chain-'));
   const kernels = join(dir, 'kernels');
-  (await import('node:fs')).mkdirSync(kernels);
-  copyFileSync(testKernelPath(), join(kernels, 'g8os-test'));
-  writeFileSync(join(kernels, 'g8os-test.initrd'), buildTestInitramfs());
+  installTestKernel(kernels);
   service = await startBootService({ host: '127.0.0.1', port: 0, kernelDir: kernels, toolchain: await loadToolchain() });
   service.events.on('boot', (e) => boots.push(e));
 });
