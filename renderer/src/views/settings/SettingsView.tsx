@@ -2,15 +2,16 @@
 import { useEffect, useState } from 'react';
 import type { AppState, AuthorizationPolicy, Settings } from '../../../../main/common/ipc.ts';
 import { useAnnounce } from '../../components/Announcer.tsx';
+import { ChoiceList, type Choice } from '../../components/ChoiceList.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { useCall } from '../../components/useCall.ts';
 import { g8boot } from '../../data/bridge.ts';
 import { RedisCredentialsPanel } from './RedisCredentialsPanel.tsx';
 
-const POLICIES: { value: AuthorizationPolicy; label: string; text: string }[] = [
-  { value: 'manual', label: 'Ask me', text: 'Nodes wait until you authorize them.' },
-  { value: 'auto', label: 'Authorize every node', text: 'Anything that asks to join is let in.' },
-  { value: 'auto-verify', label: 'Authorize, then verify', text: 'Let nodes in, and take them out again when core0 does not answer in time.' },
+const POLICIES: Choice<AuthorizationPolicy>[] = [
+  { value: 'manual', title: 'Ask me', text: 'Nodes wait until you authorize them.' },
+  { value: 'auto', title: 'Authorize every node', text: 'Anything that asks to join is let in.' },
+  { value: 'auto-verify', title: 'Authorize, then verify', text: 'Let nodes in, and take them out again when core0 does not answer in time.' },
 ];
 
 function changed(original: Settings, edited: Settings): Partial<Settings> {
@@ -58,18 +59,7 @@ export function SettingsView({ state }: { state?: AppState | undefined } = {}) {
           });
         }}
       >
-        <fieldset className="choice-list">
-          <legend>When a node asks to join</legend>
-          {POLICIES.map((p) => (
-            <label key={p.value} className={draft.policy === p.value ? 'choice choice-selected' : 'choice'}>
-              <input type="radio" name="policy" checked={draft.policy === p.value} onChange={() => set('policy', p.value)} />
-              <span>
-                <strong>{p.label}</strong>
-                <span className="choice-text">{p.text}</span>
-              </span>
-            </label>
-          ))}
-        </fieldset>
+        <ChoiceList legend="When a node asks to join" name="policy" choices={POLICIES} value={draft.policy} onChange={(policy) => set('policy', policy)} />
         <div className="form-grid">
           {draft.policy === 'auto-verify' && (
             <label className="field">

@@ -4,14 +4,15 @@
  */
 import { useState } from 'react';
 import type { ControllerKindView, ControllerSetup, NetworkView } from '../../../../main/common/ipc.ts';
+import { ChoiceList, type Choice } from '../../components/ChoiceList.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { useCall } from '../../components/useCall.ts';
 import { g8boot } from '../../data/bridge.ts';
 
-const KINDS: { kind: ControllerKindView; title: string; text: string }[] = [
-  { kind: 'central', title: 'ZeroTier Central', text: 'Networks hosted by ZeroTier (my.zerotier.com). Paste an API access token.' },
-  { kind: 'local', title: 'Self-hosted controller', text: 'The network controller inside zerotier-one on this machine (as ztncui uses).' },
-  { kind: 'demo', title: 'Demo network', text: 'An offline network on this computer whose G8OS nodes join by themselves and answer like core0 (the same demo as `npx g8boot demo`): try g8boot without an account.' },
+const KINDS: Choice<ControllerKindView>[] = [
+  { value: 'central', title: 'ZeroTier Central', text: 'Networks hosted by ZeroTier (my.zerotier.com). Paste an API access token.' },
+  { value: 'local', title: 'Self-hosted controller', text: 'The network controller inside zerotier-one on this machine (as ztncui uses).' },
+  { value: 'demo', title: 'Demo network', text: 'An offline network on this computer whose G8OS nodes join by themselves and answer like core0 (the same demo as `npx g8boot demo`): try g8boot without an account.' },
 ];
 
 interface ControllerFormProps {
@@ -52,18 +53,7 @@ export function ControllerForm({ secretStorage, onTested, onEdited }: Controller
       }}
     >
       <h2 id="controller-title">1. Connect to ZeroTier</h2>
-      <fieldset className="choice-list">
-        <legend>Where are your networks?</legend>
-        {KINDS.map((k) => (
-          <label key={k.kind} className={kind === k.kind ? 'choice choice-selected' : 'choice'}>
-            <input type="radio" name="controller-kind" value={k.kind} checked={kind === k.kind} onChange={() => setKind(k.kind)} />
-            <span>
-              <strong>{k.title}</strong>
-              <span className="choice-text">{k.text}</span>
-            </span>
-          </label>
-        ))}
-      </fieldset>
+      <ChoiceList legend="Where are your networks?" name="controller-kind" choices={KINDS} value={kind} onChange={setKind} />
 
       {kind === 'central' && (
         <div className="fields">

@@ -1,6 +1,7 @@
 /** Step 2: the networks the controller returned; the chosen one is watched. */
 import { useState } from 'react';
 import type { NetworkView } from '../../../../main/common/ipc.ts';
+import { ChoiceList } from '../../components/ChoiceList.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import type { ErrorText } from '../../data/error-text.ts';
@@ -35,23 +36,23 @@ export function NetworkPicker({ networks, current, busy, error, actionLabel, onP
         if (chosen) onPick(chosen);
       }}
     >
-      <fieldset className="choice-list">
-        <legend>Which network do your G8OS nodes join?</legend>
-        {networks.map((network) => (
-          <label key={network.id} className={chosen === network.id ? 'choice choice-selected' : 'choice'}>
-            <input type="radio" name="network" value={network.id} checked={chosen === network.id} onChange={() => setChosen(network.id)} />
-            <span>
-              <strong>{network.name || 'unnamed network'}</strong> <span className="mono">{network.id}</span>
+      <ChoiceList
+        legend="Which network do your G8OS nodes join?"
+        name="network"
+        value={chosen}
+        onChange={setChosen}
+        choices={networks.map((network) => ({
+          value: network.id,
+          title: network.name || 'unnamed network',
+          detail: (
+            <>
+              <span className="mono">{network.id}</span>
               {network.id === current && <span className="tag">watching</span>}
-              <span className="choice-text">
-                {[network.private ? 'private' : 'public: anyone can join', network.pools.join(', '), memberCounts(network), network.description]
-                  .filter(Boolean)
-                  .join(' · ')}
-              </span>
-            </span>
-          </label>
-        ))}
-      </fieldset>
+            </>
+          ),
+          text: [network.private ? 'private' : 'public: anyone can join', network.pools.join(', '), memberCounts(network), network.description].filter(Boolean).join(' · '),
+        }))}
+      />
       {error && <ErrorNotice error={error} />}
       <div className="button-row">
         <button type="submit" className="primary" disabled={busy || !chosen || chosen === current}>
