@@ -4,23 +4,21 @@
  * and a real Linux kernel boots with zerotier=<id>. Both URLs are 10.0.2.2, this computer's loopback as QEMU's
  * user networking shows it, so no traffic leaves the machine.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBootService, type BootEvent, type BootService } from '../../main/core/boot/service/server.ts';
-import { loadToolchain } from '../../main/core/boot/toolchain/load.ts';
+import type { BootEvent, BootService } from '../../main/core/boot/service/server.ts';
 import { runCli } from '../helpers/cli.ts';
-import { CMDLINE_MARKER } from '../helpers/initramfs.ts';
 import { qemuAvailable, startQemu } from '../helpers/qemu.ts';
-import { installTestKernel } from '../helpers/test-kernel.ts';
+import { bootedCommandLine, startTestKernelBootService } from '../helpers/test-boot-service.ts';
 
 const NWID = 'a09acf02337b0d0d';
 const TIMEOUT_MS = 150_000;
 let dir: string;
 let service: BootService;
-const boots: BootEvent[] = [];
+let boots: BootEvent[];
+let close: (() => Promise<void>) | undefined;
 
 /** A loopback port with nothing listening on it (bound, then released). */
 async function deadPort(): Promise<number> {
@@ -32,16 +30,11 @@ async function deadPort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'g8boot-two-urls-'));
-  const kernels = join(dir, 'kernels');
-  installTestKernel(kernels);
-  service = await startBootService({ host: '127.0.0.1', port: 0, kernelDir: kernels, toolchain: await loadToolchain() });
-  service.events.on('boot', (e) => boots.push(e));
+  ({ dir, service, boots, close } = await startTestKernelBootService('g8boot-two-urls-'));
 });
 
 afterAll(async () => {
-  await service?.close(0);
-  rmSync(dir, { recursive: true, force: true });
+  await close?.();
 });
 
 describe.skipIf(!qemuAvailable())('an image with two boot URLs', () => {
@@ -59,15 +52,8 @@ describe.skipIf(!qemuAvailable())('an image with two boot URLs', () => {
     writeFileSync(sercon, Buffer.from([0xf8, 0x03]));
     const vm = startQemu({ image, firmware: 'bios', media: 'cd', memoryMiB: 512, extraArgs: ['-fw_cfg', `name=etc/sercon-port,file=${sercon}`] });
     try {
-      const deadline = Date.now() + TIMEOUT_MS;
-      while (!vm.serial().includes(CMDLINE_MARKER)) {
-        if (Date.now() > deadline) throw new Error(`no command line on the serial console after ${TIMEOUT_MS} ms`);
-        if (vm.process.exitCode !== null) throw new Error(`QEMU exited with ${vm.process.exitCode}`);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-      await new Promise((r) => setTimeout(r, 500));
+      const line = await bootedCommandLine(vm, TIMEOUT_MS);
       const serial = vm.serial();
-      const line = serial.split('\n').find((l) => l.includes(CMDLINE_MARKER))!;
       expect(line).toMatch(new RegExp(`zerotier=${NWID}( |$)`));
       expect(line).toContain('console=ttyS0,115200');
       // Stage 1 said which boot URL it tried and why it moved on.

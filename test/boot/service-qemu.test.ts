@@ -4,34 +4,27 @@
  * stage 2 loads a real Linux kernel (Debian's) and a busybox initramfs from /kernel/ → the kernel boots and
  * init prints /proc/cmdline on the serial console, where the test must see zerotier=<id>.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBootService, type BootEvent, type BootService } from '../../main/core/boot/service/server.ts';
-import { loadToolchain } from '../../main/core/boot/toolchain/load.ts';
-import { CMDLINE_MARKER } from '../helpers/initramfs.ts';
+import type { BootEvent, BootService } from '../../main/core/boot/service/server.ts';
 import { startQemu, type Firmware } from '../helpers/qemu.ts';
-import { installTestKernel } from '../helpers/test-kernel.ts';
+import { bootedCommandLine, startTestKernelBootService } from '../helpers/test-boot-service.ts';
 
 const NWID = 'a09acf02337b057b';
 const TIMEOUT_MS = 150_000;
 let dir: string;
 let service: BootService;
-const boots: BootEvent[] = [];
+let boots: BootEvent[];
+let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'g8boot-chain-'));
-  const kernels = join(dir, 'kernels');
-  installTestKernel(kernels);
-  service = await startBootService({ host: '127.0.0.1', port: 0, kernelDir: kernels, toolchain: await loadToolchain() });
-  service.events.on('boot', (e) => boots.push(e));
+  ({ dir, service, boots, close } = await startTestKernelBootService('g8boot-chain-'));
 });
 
 afterAll(async () => {
-  await service?.close(0);
-  rmSync(dir, { recursive: true, force: true });
+  await close?.();
 });
 
 describe.each(['bios', 'uefi'] as Firmware[])('full boot chain on %s', (firmware) => {
@@ -45,15 +38,7 @@ describe.each(['bios', 'uefi'] as Firmware[])('full boot chain on %s', (firmware
     const from = boots.length;
     const vm = startQemu({ image, firmware, media: 'cd', memoryMiB: 512 });
     try {
-      const deadline = Date.now() + TIMEOUT_MS;
-      while (!vm.serial().includes(CMDLINE_MARKER)) {
-        if (Date.now() > deadline) throw new Error(`no command line on the serial console after ${TIMEOUT_MS} ms`);
-        if (vm.process.exitCode !== null) throw new Error(`QEMU exited with ${vm.process.exitCode}`);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-      // Give init a moment to finish the line.
-      await new Promise((r) => setTimeout(r, 500));
-      const line = vm.serial().split('\n').find((l) => l.includes(CMDLINE_MARKER))!;
+      const line = await bootedCommandLine(vm, TIMEOUT_MS);
       expect(line).toMatch(new RegExp(`zerotier=${NWID}( |$)`));
       expect(line).toMatch(/console=ttyS0/);
     } catch (error) {
