@@ -314,6 +314,18 @@ export class FakeBackend implements Backend {
     ) as unknown as G8bootApi;
   }
 
+  /** From now on, the first argument of every call of `method` (what the page asked for), in order; the calls still go through. */
+  argumentsOf<M extends G8bootMethod>(method: M): Parameters<G8bootApi[M]>[0][] {
+    const seen: Parameters<G8bootApi[M]>[0][] = [];
+    const api = this.api as unknown as Record<G8bootMethod, (...args: unknown[]) => Promise<unknown>>;
+    const original = api[method];
+    api[method] = async (...args: unknown[]) => {
+      seen.push(args[0] as Parameters<G8bootApi[M]>[0]);
+      return original(...args);
+    };
+    return seen;
+  }
+
   machine(status: string | null): ThisMachine {
     const words: Record<string, string> = {
       REQUESTING_CONFIGURATION: 'asking the controller to join',

@@ -225,12 +225,7 @@ describe('renderer views', () => {
 
   it('checks forms before calling main, and saves only what changed', async () => {
     const backend = new FakeBackend();
-    let patch: unknown;
-    const update = backend.api.updateSettings;
-    backend.api.updateSettings = async (p) => {
-      patch = p;
-      return update(p);
-    };
+    const patches = backend.argumentsOf('updateSettings');
     await withApp(backend, async (app) => {
       const { page } = app;
       await goTo(app, 'Boot media', 'Boot media');
@@ -246,24 +241,14 @@ describe('renderer views', () => {
       await page.getByRole('radio', { name: /Authorize, then verify/ }).check();
       await page.getByRole('button', { name: 'Save' }).click();
       await page.getByRole('status').filter({ hasText: 'Settings saved' }).waitFor();
-      expect(patch).toEqual({ pollIntervalSec: 10, policy: 'auto-verify' });
+      expect(patches.at(-1)).toEqual({ pollIntervalSec: 10, policy: 'auto-verify' });
     });
   });
 
   it('Build image: boot URLs with where each works, loopback refused inline, the LAN only after consent', async () => {
     const backend = new FakeBackend();
-    const builds: unknown[] = [];
-    const build = backend.api.buildImage;
-    backend.api.buildImage = async (request) => {
-      builds.push(request);
-      return build(request);
-    };
-    let patch: unknown;
-    const update = backend.api.updateSettings;
-    backend.api.updateSettings = async (p) => {
-      patch = p;
-      return update(p);
-    };
+    const builds = backend.argumentsOf('buildImage');
+    const patches = backend.argumentsOf('updateSettings');
     await withApp(backend, async (app) => {
       const { page } = app;
       await goTo(app, 'Boot media', 'Boot media');
@@ -300,11 +285,11 @@ describe('renderer views', () => {
       expect(await ask.textContent()).toContain('kernels in g8boot');
       await app.screenshot('boot-media-lan-consent-light');
       await ask.getByRole('button', { name: 'Keep it on this computer' }).click();
-      expect(patch).toBeUndefined();
+      expect(patches.at(-1)).toBeUndefined();
       await page.getByRole('button', { name: 'Open the boot service to the LAN…' }).click();
       await page.getByRole('button', { name: 'Open to the LAN', exact: true }).click();
       await page.getByRole('alertdialog').waitFor({ state: 'detached' });
-      expect(patch).toEqual({ bootServiceListen: '0.0.0.0:8088' });
+      expect(patches.at(-1)).toEqual({ bootServiceListen: '0.0.0.0:8088' });
 
       // Build with both: the request carries the URLs in order.
       await page.getByRole('button', { name: 'Build and save…' }).click();
@@ -315,12 +300,7 @@ describe('renderer views', () => {
 
   it('Build image: the saved image boots in a test VM from the same place (the app boots images it built)', async () => {
     const backend = new FakeBackend();
-    const starts: unknown[] = [];
-    const startVm = backend.api.startVm;
-    backend.api.startVm = async (request) => {
-      starts.push(request);
-      return startVm(request);
-    };
+    const starts = backend.argumentsOf('startVm');
     await withApp(backend, async (app) => {
       const { page } = app;
       await goTo(app, 'Boot media', 'Boot media');
