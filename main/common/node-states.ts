@@ -106,6 +106,18 @@ export function nodeState(facts: NodeFacts, now: number): NodeState {
   return 'degraded';
 }
 
+/**
+ * What a node's probe detail says while this computer is not on the network (left it, not joined yet, waiting for
+ * its own authorization): nothing can reach the nodes from here, so a probe that found no route or no answer says
+ * nothing about them. Its last known probe is kept, with this said before its detail; every face shows the detail.
+ */
+export const NOT_RECHECKED = 'not re-checked: this computer is not on the network';
+
+/** The last known probe, kept and marked as not re-checked (see NOT_RECHECKED). Marking twice changes nothing. */
+export function markNotRechecked<P extends { detail: string }>(probe: P): P {
+  return probe.detail.startsWith(NOT_RECHECKED) ? probe : { ...probe, detail: `${NOT_RECHECKED} (last check: ${probe.detail})` };
+}
+
 /** Whether `value` names a lifecycle state (input validation: `--state`, IPC). */
 export function isNodeState(value: string): value is NodeState {
   return (NODE_STATES as readonly string[]).includes(value);

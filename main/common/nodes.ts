@@ -3,7 +3,7 @@
  * keeps it and the renderer draws it. Types only (runtime-agnostic): implemented by main/core/nodes.
  */
 import type { SerializedError } from './errors.ts';
-import type { NodeState } from './node-states.ts';
+import { askedRecently, type NodeState } from './node-states.ts';
 
 export type { NodeState } from './node-states.ts';
 
@@ -59,6 +59,16 @@ export function isCredentialState(state: ProbeState | null | undefined): state i
  */
 export function needsCredentials(node: Pick<NodeRecord, 'state' | 'probe'>): boolean {
   return node.state === 'degraded' && isCredentialState(node.probe?.state);
+}
+
+/**
+ * What "Authorize all waiting" authorizes, in every face (the CLI's `authorize --all-waiting`, the app, the tray):
+ * every `waiting` node, and this computer's own node when it is not authorized and asked to join recently (the
+ * vocabulary's rule for waiting). Its row reads `this-computer`, yet it waits like the others, and until it is
+ * authorized no node can be reached from here.
+ */
+export function needsAuthorization(node: Pick<NodeRecord, 'state' | 'thisComputer' | 'authorized' | 'online' | 'lastSeen' | 'creationTime' | 'appearedAt'>, now: number = Date.now()): boolean {
+  return node.state === 'waiting' || (node.thisComputer && !node.authorized && askedRecently(node, now));
 }
 
 /**

@@ -24,3 +24,12 @@ export function thisComputerOffNetwork(machine: ThisMachine | null, networkId: s
   }
   return `This computer (${machine.address}) cannot use network ${networkId}: ${membership.statusText}. Leave it with \`g8boot zt leave ${networkId}\` and check the network id.`;
 }
+
+/**
+ * Whether this computer is known to be off `networkId`: its ZeroTier One answers and says it is not a member with an
+ * address (not joined, joining, waiting for authorization, refused). A computer with no ZeroTier One answering is
+ * not known to be off (its nodes may be reachable another way): its probes go on as usual.
+ */
+export function isKnownOffNetwork(machine: ThisMachine | null, networkId: string): boolean {
+  return machine !== null && machine.available && machine.address !== null && thisComputerOffNetwork(machine, networkId) !== null;
+}

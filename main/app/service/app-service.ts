@@ -36,8 +36,9 @@ import type {
   ThisMachine,
   View,
 } from '../../common/ipc.ts';
-import type { NodeRecord } from '../../common/nodes.ts';
+import { needsAuthorization, type NodeRecord } from '../../common/nodes.ts';
 import { parseFingerprint, parseNetworkId, parseNodeId, quote } from '../../common/validate.ts';
+import { isKnownOffNetwork } from '../../common/this-computer.ts';
 import { createMonitor, exportNodes, readPasswordFile, type KeyValueStore, type NodeMonitor, type RedisCredentials } from '../../core/nodes/index.ts';
 import { g8bootDirs } from '../../core/paths.ts';
 import { defaultHost, type Host } from '../../core/vm/index.ts';
@@ -274,6 +275,8 @@ export function createAppService(deps: AppDeps): AppService {
       vmStarts: { dirs: g8bootDirs(deps.env) },
       // Marked "this computer" among the members and never probed as a G8OS node.
       thisComputer: () => thisMachine?.address ?? null,
+      // Off the network, nothing reaches the nodes: their last known states stay (marked not re-checked).
+      offNetwork: () => isKnownOffNetwork(thisMachine, networkId),
     });
     unsubscribeMonitor = started.on((event) => {
       hub.emit('monitor-event', event);
@@ -323,7 +326,8 @@ export function createAppService(deps: AppDeps): AppService {
   };
   const ready = restore();
 
-  const waiting = (): NodeRecord[] => (monitor?.nodes() ?? []).filter((n) => n.state === 'waiting');
+  /** What "Authorize all waiting" authorizes: the set the CLI's `authorize --all-waiting` and the tray count. */
+  const waiting = (): NodeRecord[] => (monitor?.nodes() ?? []).filter((n) => needsAuthorization(n, deps.now?.() ?? Date.now()));
   const findNode = (nodeId: string): NodeRecord => {
     const node = requireMonitor().nodes().find((n) => n.nodeId === nodeId);
     if (!node) throw new InvalidInputError('E_NO_SUCH_NODE', `Node ${nodeId} is not on network ${settings.networkId()}.`, { hint: 'Refresh the node list.' });

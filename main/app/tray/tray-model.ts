@@ -5,7 +5,7 @@
  */
 import type { AppState, HypervisorName, HypervisorView, View } from '../../common/ipc.ts';
 import { NODE_STATE_WORDS } from '../../common/node-states.ts';
-import { needsCredentials, PROBE_STATE_WORDS, type NodeRecord } from '../../common/nodes.ts';
+import { needsAuthorization, needsCredentials, PROBE_STATE_WORDS, type NodeRecord } from '../../common/nodes.ts';
 import { burnProgressText } from '../../common/burn.ts';
 import { thisComputerOffNetwork } from '../../common/this-computer.ts';
 
@@ -50,7 +50,7 @@ export interface TrayInput {
 export const MAX_LISTED_WAITING = 15;
 
 /** The node's lifecycle state (main/common/node-states.ts) decides: the tray counts what every face counts. */
-export const isWaiting = (node: NodeRecord) => node.state === 'waiting';
+export const isWaiting = (node: NodeRecord) => needsAuthorization(node);
 export const isReady = (node: NodeRecord) => node.state === 'ready';
 /** Redis is there, but a password or the person's trust is missing: defined once, beside the probe outcomes. */
 export { needsCredentials };

@@ -175,7 +175,7 @@ async function withMonitor<T>(
 ): Promise<T> {
   const networkId = parseNetworkId(networkArg);
   const { redisPort, probe, credentials } = await probeSettings(flags);
-  const [{ createMonitor }, { createConfStore }, { readThisComputer }, { thisComputerOffNetwork }] = await Promise.all([
+  const [{ createMonitor }, { createConfStore }, { readThisComputer }, { thisComputerOffNetwork, isKnownOffNetwork }] = await Promise.all([
     import('../../core/nodes/index.ts'),
     import('../../core/store/index.ts'),
     import('../../core/zerotier/index.ts'),
@@ -199,6 +199,8 @@ async function withMonitor<T>(
       // Only `watch` runs a policy; a listing (`nodes`, `export`) never authorizes or deauthorizes anything.
       actsOnPolicy: choices.policy !== undefined,
       thisComputer: async () => (machine = await readThisComputer({ ztHome: flags.ztHome }, networkId)).address,
+      // Off the network, nothing reaches the nodes: their last known states stay (marked not re-checked).
+      offNetwork: () => isKnownOffNetwork(machine, networkId),
     });
     try {
       return await run(monitor, here);

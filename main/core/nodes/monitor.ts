@@ -9,7 +9,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidInputError, serializeError, type SerializedError } from '../../common/errors.ts';
-import { STARTING_WINDOW_MS } from '../../common/node-states.ts';
+import { markNotRechecked, STARTING_WINDOW_MS } from '../../common/node-states.ts';
 import type { AuthorizationPolicy, MonitorEvent, MonitorStatus, NodeRecord, ProbeResult } from '../../common/nodes.ts';
 import { parseFingerprint, parseNetworkId, parseNodeId } from '../../common/validate.ts';
 import { g8bootDirs, type G8bootDirs } from '../paths.ts';
@@ -138,6 +138,13 @@ export interface MonitorOptions {
    * answering here). That member is "this computer": marked so, and never probed as a G8OS node. Default: none.
    */
   thisComputer?: (() => Promise<string | null> | string | null) | undefined;
+  /**
+   * Whether this computer is known to be off the network (left it, not joined yet, waiting for its own
+   * authorization), asked right after `thisComputer` before each sweep (the knowledge behind "this computer is not
+   * on the network"; see isKnownOffNetwork). Then no route or no answer says nothing about the nodes: each keeps
+   * its last known probe, marked as not re-checked (NOT_RECHECKED), and the policy deauthorizes nothing. Default: never.
+   */
+  offNetwork?: (() => boolean) | undefined;
 }
 
 export interface NodeMonitor {
@@ -223,6 +230,8 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
   let lastCredentials: RedisCredentials & { unavailable?: string } = {};
   /** Saves made by focused checks, one after the other; stop() waits for them. */
   let focusSaves: Promise<void> = Promise.resolve();
+  /** This computer was off the network at the last sweep: focused probes wait for it to be back. */
+  let offNetworkNow = false;
   /** Ends the focused loops' pauses at stop(). */
   let focusAbort = new AbortController();
 
@@ -318,6 +327,7 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
   const isAwaitingAddress = (record: NodeRecord): boolean =>
     record.authorized && record.state === 'assigning' && (awaitingAddress.get(record.nodeId) ?? 0) > now();
   const isWarmingUp = (record: NodeRecord): boolean =>
+    !offNetworkNow &&
     (record.state === 'starting' || record.state === 'new') &&
     usableAddress(record) !== null &&
     record.addressSince !== null &&
@@ -473,6 +483,8 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
     const listedBefore = lastSweepAt !== null || inventory.list().length > 0;
     const hints = vmStarts ? await vmHintsFor(newcomers, networkId, inventory.list(), { dirs: vmStarts.dirs, now: at }) : new Map();
     const self = await thisComputerId();
+    const offNetwork = isOffNetwork();
+    offNetworkNow = offNetwork;
     // This computer's own node is no G8OS node: it is not probed (its Redis, if any, is not core0's).
     const probed = members.flatMap((member, index) => (member.nodeId === self ? [] : [index]));
     // A node that timed out last time will likely hold its socket for the whole deadline again: start it first.
@@ -504,14 +516,14 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
       // Listed now and not by the last sweep: it appeared between the two (what "asked recently" falls back on
       // when the controller's last-seen time is 0).
       const appeared = !prev && listedBefore;
-      const record = nextRecord(prev, member, probe, at, { vmHint: hints.get(member.nodeId) ?? null, appeared, thisComputer: self === null ? undefined : member.nodeId === self });
+      const record = nextRecord(prev, member, offNetwork ? heldWhileOff(prev, probe) : probe, at, { vmHint: hints.get(member.nodeId) ?? null, appeared, thisComputer: self === null ? undefined : member.nodeId === self });
       inventory.put(record);
       const changes = transitions(prev, record, at);
       events.push(...changes);
       // Authorized by anyone (a person elsewhere, the CLI, Central's site): its address and Redis come next.
       if (justAuthorized(prev, member, at)) expectAddress(member.nodeId);
       // On its way up (address new, Redis not answering yet; or not checked yet): look again soon.
-      if (record.state === 'starting' || record.state === 'new') expectNode(STARTING_WINDOW_MS);
+      if (!offNetwork && (record.state === 'starting' || record.state === 'new')) expectNode(STARTING_WINDOW_MS);
       emit(changes);
       done++;
       // At most every PROGRESS_EVERY_MS, and never left behind: results that arrive within the pause are told
@@ -536,7 +548,7 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
       onResult: (index, result) => settle(members[probed[index]!]!, result),
       // A node in its first seconds on the network is probed again before it is called timeout or unreachable.
       retry: (index, result) => {
-        if (!PATH_NOT_READY.has(result.state)) return null;
+        if (offNetwork || !PATH_NOT_READY.has(result.state)) return null;
         const member = members[probed[index]!]!;
         const prev = inventory.get(member.nodeId);
         // Since when its address is known, as its record will say (seen arriving, or authorized moments ago).
@@ -560,7 +572,15 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
     if (actsOnPolicy) {
       const { decisions, notes } = engine.decide(events, (nodeId) => inventory.get(nodeId), now());
       for (const note of notes) log(note);
-      for (const decision of decisions) await act(decision);
+      for (const decision of decisions) {
+        // Nothing reaches the nodes from here: a Redis that did not answer is no reason to deauthorize (the
+        // verification stays pending and is judged again once this computer is back on the network).
+        if (offNetwork && decision.action === 'deauthorize') {
+          log(`not deauthorizing ${decision.nodeId} while this computer is not on the network (${decision.reason})`);
+          continue;
+        }
+        await act(decision);
+      }
     }
     for (const nodeId of awaitingAddress.keys()) if (!present.has(nodeId) || (awaitingAddress.get(nodeId) ?? 0) <= now()) awaitingAddress.delete(nodeId);
     for (const nodeId of lastMember.keys()) if (!present.has(nodeId)) lastMember.delete(nodeId);
@@ -568,6 +588,26 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
     armFocus();
     emit([{ type: 'sweep', at, nodes: members.length, durationMs: Math.round(performance.now() - started) }]);
     return inventory.list();
+  };
+
+  /** Never fails a sweep: not knowing whether this computer is on the network means probing as usual. */
+  const isOffNetwork = (): boolean => {
+    try {
+      return options.offNetwork?.() ?? false;
+    } catch {
+      return false;
+    }
+  };
+
+  /**
+   * What a probe made while this computer is off the network leaves in the record: an answer (even a refusal) is
+   * news and is kept; no route or no answer says nothing about the node, so its last known probe of the same
+   * address stays, marked as not re-checked (none: not checked yet, `new`).
+   */
+  const heldWhileOff = (prev: NodeRecord | undefined, probe: ProbeResult | null): ProbeResult | null => {
+    if (probe === null || !PATH_NOT_READY.has(probe.state)) return probe;
+    const last = prev?.probe;
+    return last && last.address !== null && last.address === probe.address ? markNotRechecked(last) : null;
   };
 
   /** Never fails a sweep: not knowing this computer's node only means not marking it. */
