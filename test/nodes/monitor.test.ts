@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, onTestFinished, test } from 'vitest';
+import { NOT_RECHECKED } from '../../main/common/node-states.ts';
 import type { MonitorEvent, MonitorEventType } from '../../main/common/nodes.ts';
 import { createMonitor, type MonitorOptions, type NodeMonitor } from '../../main/core/nodes/monitor.ts';
 import { g8bootDirs, type G8bootDirs } from '../../main/core/paths.ts';
@@ -466,5 +467,51 @@ describe('sweeps stream their results', () => {
     await monitor.sweepNow();
     expect(monitor.nodes()[0]).toMatchObject({ nodeId: self, thisComputer: true, state: 'this-computer', probe: null });
     expect(connections).toBe(0);
+  });
+
+  test('off the network: nothing is probed, each node keeps its last known state marked not re-checked, and nothing is deauthorized', async () => {
+    const redis = await redisAt('127.77.2.43');
+    const broken = await startTcpPeer('127.77.2.44', (socket) => socket.destroy());
+    onTestFinished(() => broken.close());
+    let brokenConnections = 0;
+    broken.server.on('connection', () => brokenConnections++);
+    let off = false;
+    const h = await harness({ policy: 'auto-verify', verifyWithinMs: 300, offNetwork: () => off });
+    const ready = h.sim.addNode({ authorized: true, address: redis.address, name: 'ready' });
+    await h.monitor.sweepNow();
+    expect(lifeOf(h, ready)).toBe('ready');
+    // A node that asks to join now is authorized by the policy; its Redis never answers as it should.
+    const doubtful = h.sim.addNode({ address: broken.address, name: 'doubtful' });
+    await h.monitor.sweepNow();
+    await h.monitor.sweepNow();
+    expect(h.sim.population.member(NWID, doubtful)?.authorized).toBe(true);
+    const checked = h.monitor.nodes().find((n) => n.nodeId === ready)!.probe!.checkedAt;
+    const doubtfulBefore = h.monitor.nodes().find((n) => n.nodeId === doubtful)!;
+
+    // This computer leaves the network: the nodes are not blamed for what this computer cannot reach.
+    off = true;
+    brokenConnections = 0;
+    await new Promise((r) => setTimeout(r, 320));
+    await h.monitor.sweepNow();
+    await h.monitor.sweepNow();
+    const after = h.monitor.nodes().find((n) => n.nodeId === ready)!;
+    expect(after).toMatchObject({ state: 'ready', probe: { state: 'ready', checkedAt: checked } });
+    expect(after.probe!.detail.startsWith(NOT_RECHECKED)).toBe(true);
+    // The other keeps what was last known of it too (whatever that was), not "unreachable".
+    expect(h.monitor.nodes().find((n) => n.nodeId === doubtful)).toMatchObject({ state: doubtfulBefore.state, probe: { state: doubtfulBefore.probe!.state } });
+    expect(brokenConnections).toBe(0);
+    // Its verification is past due, but a Redis nobody can reach from here is no reason to deauthorize.
+    expect(h.sim.population.member(NWID, doubtful)?.authorized).toBe(true);
+    expect(h.events.filter((e) => e.type === 'policy-action' && e.action === 'deauthorize')).toEqual([]);
+    expect(h.logs.join('\n')).toContain(`not deauthorizing ${doubtful} while this computer is not on the network`);
+
+    // Back on the network: probed again, the mark is gone.
+    off = false;
+    await h.monitor.sweepNow();
+    const back = h.monitor.nodes().find((n) => n.nodeId === ready)!;
+    expect(back).toMatchObject({ state: 'ready', probe: { state: 'ready' } });
+    expect(back.probe!.detail).not.toContain(NOT_RECHECKED);
+    expect(back.probe!.checkedAt).toBeGreaterThan(checked);
+    expect(brokenConnections).toBeGreaterThan(0);
   });
 });
