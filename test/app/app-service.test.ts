@@ -215,6 +215,37 @@ describe('demo mode', () => {
   }, 60_000);
 });
 
+describe('"Authorize all waiting" in the app', () => {
+  it("counts and authorizes what the CLI's --all-waiting does: this computer's own node too, when it waits", async () => {
+    const { service } = await start();
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    await service.api.updateSettings({ redisPort: port });
+    await service.api.connect({ kind: 'demo' });
+    await service.api.joinThisMachine();
+    const self = 'd569b5a474';
+    const nodes = await eventually(async () => {
+      const list = await service.api.refreshNodes();
+      return list.some((n) => n.nodeId === self && !n.authorized) ? list : undefined;
+    }, 'this machine waiting');
+    // Its row reads "this-computer", and it waits like the others: the tray offers it, and counts it.
+    expect(nodes.find((n) => n.nodeId === self)).toMatchObject({ state: 'this-computer', authorized: false });
+    const tray = trayModel({ state: await service.api.getState(), nodes, hypervisors: [], startAtLogin: false });
+    const submenu = tray.menu.find((item) => item.kind === 'submenu' && item.label.startsWith('Nodes:'));
+    const items = submenu?.kind === 'submenu' ? submenu.items : [];
+    const waitingNow = nodes.filter((n) => !n.authorized && (n.state === 'waiting' || n.nodeId === self)).length;
+    expect(items.some((item) => item.kind === 'action' && item.label.startsWith(`Authorize ${self}`))).toBe(true);
+    expect(items.find((item) => item.kind === 'action' && item.label.startsWith('Authorize all waiting'))).toMatchObject({ label: `Authorize all waiting (${waitingNow})` });
+
+    // The person clicks it (the tray's command, as the renderer's button calls the same method).
+    const authorized = await service.api.authorizeAllWaiting();
+    expect(authorized).toBeGreaterThanOrEqual(1);
+    expect((await service.api.listNodes()).find((n) => n.nodeId === self)?.authorized).toBe(true);
+    // The outcome: this computer is on the network, so its nodes can be reached from here.
+    const ok = await next(service, 'state', (s) => s.thisMachine?.network?.status === 'OK', 20_000);
+    expect(ok.thisMachine?.network?.addresses[0]).toMatch(/^127\.86\.0\.\d+\/24$/);
+  }, 60_000);
+});
+
 describe('boot media and the boot service', () => {
   it('builds an image only after validating, where the person chose, with progress', async () => {
     const { service, deps, events } = await start();

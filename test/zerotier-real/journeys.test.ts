@@ -6,6 +6,7 @@
  * waiting for ZeroTier's own delays is what costs time), so the tests run in order and build on each other.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NOT_RECHECKED } from '../../main/common/node-states.ts';
 import { startZeroTierNetwork, waitUntilReachable, zeroTierOneAvailability, type WatchEvent, type ZtNetworkHarness, type ZtNode } from './network.ts';
 
 const availability = zeroTierOneAvailability();
@@ -17,6 +18,7 @@ interface NodeJson {
   ip: string | null;
   state: string | null;
   probe: string | null;
+  detail: string | null;
 }
 
 describe.skipIf('skip' in availability)('real zerotier-one: this computer runs the controller, members in their own namespaces', () => {
@@ -218,5 +220,12 @@ describe.skipIf('skip' in availability)('real zerotier-one: this computer runs t
     // Still recognized among the members (the controller keeps its record): never probed.
     const json = JSON.parse((await net.runCliIn(here, ['nodes', nwid, '--json', '--timeout', '1'])).stdout) as NodeJson[];
     expect(json.find((n) => n.nodeId === here.id)).toMatchObject({ state: 'this-computer', probe: null });
+    // The nodes are not blamed for what this computer cannot reach: m4 (ready when watch stopped) is still ready,
+    // its last probe kept and marked as not re-checked; no node is called unreachable.
+    expect(json.find((n) => n.nodeId === m4.id)).toMatchObject({ state: 'ready', probe: 'ready', detail: expect.stringMatching(new RegExp(`^${NOT_RECHECKED}`)) });
+    expect(json.filter((n) => n.probe === 'unreachable'), result.stdout).toEqual([]);
+    for (const node of json) if (node.ip !== null && node.probe !== null && node.nodeId !== here.id) expect(node.detail, node.nodeId).toMatch(new RegExp(`^${NOT_RECHECKED}`));
+    const table = result.stdout.split('\n').find((line) => line.startsWith(m4.id));
+    expect(table).toMatch(/ready\s+ready/);
   });
 });

@@ -485,9 +485,8 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
     const self = await thisComputerId();
     const offNetwork = isOffNetwork();
     offNetworkNow = offNetwork;
-    // This computer's own node is no G8OS node: it is not probed (its Redis, if any, is not core0's). Off the
-    // network nothing is: no probe could reach a node, and a private address might even reach another machine.
-    const probed = offNetwork ? [] : members.flatMap((member, index) => (member.nodeId === self ? [] : [index]));
+    // This computer's own node is no G8OS node: it is not probed (its Redis, if any, is not core0's).
+    const probed = members.flatMap((member, index) => (member.nodeId === self ? [] : [index]));
     // A node that timed out last time will likely hold its socket for the whole deadline again: start it first.
     // (ZeroTier not hearing from a node is the next best sign, when nothing is known from an earlier sweep.)
     const likelyToHang = (member: Member | undefined) =>
@@ -517,7 +516,8 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
       // Listed now and not by the last sweep: it appeared between the two (what "asked recently" falls back on
       // when the controller's last-seen time is 0).
       const appeared = !prev && listedBefore;
-      const record = nextRecord(prev, member, probe, at, { vmHint: hints.get(member.nodeId) ?? null, appeared, thisComputer: self === null ? undefined : member.nodeId === self });
+      // Off the network, no route or no answer blames nobody: the last known probe stays (see heldWhileOff).
+      const record = nextRecord(prev, member, offNetwork ? heldWhileOff(prev, probe) : probe, at, { vmHint: hints.get(member.nodeId) ?? null, appeared, thisComputer: self === null ? undefined : member.nodeId === self });
       inventory.put(record);
       const changes = transitions(prev, record, at);
       events.push(...changes);
@@ -537,7 +537,6 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
       if (done < members.length) emit([{ type: 'sweep-progress', at, done, total: members.length }]);
     };
     for (const member of members) if (member.nodeId === self) settle(member, null);
-    if (offNetwork) for (const member of members) if (member.nodeId !== self) settle(member, heldWhileOff(member));
     await probeAll(targets, {
       ...options.probe,
       password: credentials.password,
@@ -602,15 +601,15 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
   };
 
   /**
-   * A member's probe while this computer is off the network, without probing it (nothing reaches it from here):
-   * what its membership says (waiting, no address yet), else its last known probe of the same address, marked as
-   * not re-checked (none: not checked yet, `new`).
+   * What a probe made while this computer is off the network leaves in the record. No route or no answer says
+   * nothing about the node (nothing reaches it from here): its last known probe of the same address stays,
+   * marked as not re-checked (none: not checked yet, `new`). An answer (ready, refused, a password asked…) is
+   * news, and is kept: the node is reachable after all (another route; the demo's nodes on loopback).
    */
-  const heldWhileOff = (member: Member): ProbeResult | null => {
-    const known = membershipFinding(member, { port, now });
-    if (known) return known;
-    const last = inventory.get(member.nodeId)?.probe;
-    return last && last.address !== null && last.address === probeAddress(member) ? markNotRechecked(last) : null;
+  const heldWhileOff = (prev: NodeRecord | undefined, probe: ProbeResult | null): ProbeResult | null => {
+    if (probe === null || !PATH_NOT_READY.has(probe.state)) return probe;
+    const last = prev?.probe;
+    return last && last.address !== null && last.address === probe.address ? markNotRechecked(last) : null;
   };
 
   /** Never fails a sweep: not knowing this computer's node only means not marking it. */
