@@ -9,9 +9,14 @@ export function untilStopSignal(): Promise<StopSignal> {
     const onInt = () => stop('SIGINT');
     const onTerm = () => stop('SIGTERM');
     const stop = (signal: StopSignal) => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
       resolve(signal);
+      // Removed once this signal's other listeners have run, not during them: signal-exit (under log-update) re-raises
+      // a signal when it finds no listener but its own, so removing ours mid-emit would kill the process whenever
+      // ours was registered first.
+      setImmediate(() => {
+        process.off('SIGINT', onInt);
+        process.off('SIGTERM', onTerm);
+      });
     };
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);

@@ -356,6 +356,8 @@ export function registerNodeCommands(program: Command): void {
     ),
   ).action(async (networkArg: string, flags: NodesFlags) => {
     const intervalMs = parseIntInRange(flags.interval, '--interval', 5, 300) * 1000;
+    // A watcher listens for Ctrl-C/SIGTERM before its first line (see serve); a single sweep keeps Ctrl-C's default.
+    const stopSignal = flags.watch ? untilStopSignal() : null;
     await withMonitor(networkArg, flags, { deep: flags.deep, intervalMs }, async (monitor, here) => {
       if (!flags.watch) {
         const nodes = await monitor.sweepNow();
@@ -388,7 +390,7 @@ export function registerNodeCommands(program: Command): void {
         say(`${new Date(event.at).toLocaleTimeString()}: ${event.nodes} nodes in ${event.durationMs} ms, every ${intervalMs / 1000} s. Ctrl+C to stop.`);
       });
       monitor.start();
-      await untilStopSignal();
+      await stopSignal;
     });
   });
 
@@ -407,6 +409,7 @@ export function registerNodeCommands(program: Command): void {
     const policy = parsePolicy(flags.policy);
     const intervalMs = parseIntInRange(flags.interval, '--interval', 5, 300) * 1000;
     const verifyWithinMs = parseDuration(flags.verifyWithin, '--verify-within', 'minutes', 0.1, 1440);
+    const stopSignal = untilStopSignal();
     await withMonitor(networkArg, flags, { deep: flags.deep, intervalMs, policy, verifyWithinMs }, async (monitor, here) => {
       let saidOff: string | null = null;
       const { networkId } = monitor.status();
@@ -439,7 +442,7 @@ export function registerNodeCommands(program: Command): void {
       });
       say(`g8boot: watching ${networkId}, policy ${policy}, every ${intervalMs / 1000} s. Ctrl+C to stop.`);
       monitor.start();
-      await untilStopSignal();
+      await stopSignal;
       say('g8boot: stopping after the current sweep.');
     });
   });

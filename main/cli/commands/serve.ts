@@ -49,6 +49,9 @@ export function registerServeCommands(program: Command): void {
           .join('\n'),
     )
     .action(async (opts: ServeOptions) => {
+      // Listen for Ctrl-C/SIGTERM before anything is said: a process with no listener dies of SIGTERM at once, and
+      // whoever waits for 'listening on' may send it in the instant between that line and a later listener.
+      const stopSignal = untilStopSignal();
       const { parseKernelArgs } = await import('../../common/validate.ts');
       const { parseBootUrl, parseNodeKernelUrl } = await import('../../common/boot-url.ts');
       const listen = parseListenAddress(opts.listen);
@@ -85,7 +88,7 @@ export function registerServeCommands(program: Command): void {
       });
       service.events.on('failure', (error) => say(`error while answering a request: ${(error as Error).message ?? error}`));
 
-      const signal = await untilStopSignal();
+      const signal = await stopSignal;
       say(`${signal}: stopping the boot service...`);
       await service.close(5000);
     });
