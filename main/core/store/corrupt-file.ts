@@ -83,6 +83,24 @@ function problemWith(path: string): Problem {
   return null;
 }
 
+/**
+ * A value on the way to `key` that is not an object (`{"inventory":[1,2]}`: nothing can be stored below it), in
+ * words; null when there is none. `valueAt` reads the value at a dotted prefix of `key` (from conf, or from parsed
+ * JSON): the one rule for the wrapped stores (recovering-store.ts) and the merging writer (shared-file.ts).
+ */
+export function wrongShapeOnTheWayTo(key: string, valueAt: (prefix: string) => unknown): string | null {
+  const parts = key.split('.');
+  for (let i = 1; i < parts.length; i++) {
+    const prefix = parts.slice(0, i).join('.');
+    const value = valueAt(prefix);
+    if (value === undefined) return null;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return `"${prefix}" holds ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`} where an object belongs`;
+    }
+  }
+  return null;
+}
+
 /** Move `path` aside as `<path>.corrupt-<time>` (or remove it when it holds nothing), saying so; `why` in words. */
 export function setAside(path: string, why: string, keep: boolean, log: (line: string) => void, now: number = Date.now()): void {
   if (!keep) {

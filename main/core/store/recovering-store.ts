@@ -7,25 +7,13 @@
  * Both libraries read the file on every access, so the next call after setting it aside starts empty.
  */
 import type { KeyValueStore } from './key-value-store.ts';
-import { setAside, setAsideIfCorrupt } from './corrupt-file.ts';
+import { setAside, setAsideIfCorrupt, wrongShapeOnTheWayTo } from './corrupt-file.ts';
 
 type BaseStore = Omit<KeyValueStore, 'update'>;
 
 export function recoveringStore(base: BaseStore, log: (line: string) => void): BaseStore {
   const { path } = base;
-  /** A value on the way to `key` that is not an object (`{"inventory":[1,2]}`): nothing can be stored below it. */
-  const wrongShape = (key: string): string | null => {
-    const parts = key.split('.');
-    for (let i = 1; i < parts.length; i++) {
-      const prefix = parts.slice(0, i).join('.');
-      const value = base.get(prefix);
-      if (value === undefined) return null;
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        return `"${prefix}" holds ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`} where an object belongs`;
-      }
-    }
-    return null;
-  };
+  const wrongShape = (key: string): string | null => wrongShapeOnTheWayTo(key, (prefix) => base.get(prefix));
   const recovering = <T>(key: string, operation: () => T): T => {
     try {
       return operation();

@@ -14,7 +14,7 @@ import { renameSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { temporaryPathBeside } from '../atomic-file.ts';
-import { setAside, setAsideIfCorrupt } from './corrupt-file.ts';
+import { setAside, setAsideIfCorrupt, wrongShapeOnTheWayTo } from './corrupt-file.ts';
 import { countLocalWrite, localWrites, withFileLock, withFileLockSync } from './file-lock.ts';
 import type { KeyValueStore } from './key-value-store.ts';
 
@@ -29,21 +29,6 @@ function valueAt(data: Json, key: string): unknown {
     at = at[part];
   }
   return at;
-}
-
-/** A value on the way to `key` that is not an object (`{"inventory":[1,2]}`), in words; null when there is none. */
-function wrongShape(data: Json, key: string): string | null {
-  const parts = key.split('.');
-  let at: unknown = data;
-  for (let i = 0; i < parts.length - 1; i++) {
-    at = (at as Json)[parts[i]!];
-    if (at === undefined) return null;
-    if (!isObject(at)) {
-      const what = Array.isArray(at) ? 'an array' : at === null ? 'null' : `a ${typeof at}`;
-      return `"${parts.slice(0, i + 1).join('.')}" holds ${what} where an object belongs`;
-    }
-  }
-  return null;
 }
 
 function withValueAt(data: Json, key: string, value: unknown): void {
@@ -88,7 +73,7 @@ export async function updateStoreFile(path: string, key: string, change: (curren
       const seen = localWrites(path);
       let data = await readStore(path, log);
       // The same rule as conf-store's: a file whose shape no write can get past is set aside, whole, and replaced.
-      const shape = wrongShape(data, key);
+      const shape = wrongShapeOnTheWayTo(key, (prefix) => valueAt(data, prefix));
       if (shape !== null) {
         setAside(path, shape, true, log);
         data = {};
