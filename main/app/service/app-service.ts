@@ -19,10 +19,8 @@
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolve } from 'node:path';
-import { portOf } from '../../common/boot-url.ts';
 import { G8bootError, InvalidInputError, serializeError } from '../../common/errors.ts';
 import type {
   AppState,
@@ -496,7 +494,7 @@ export function createAppService(deps: AppDeps): AppService {
         saveFile: (options) => deps.dialogs.saveFile(options),
         progress: (done, total) => hub.emit('build-progress', { done, total }),
         hostFacts: { interfaces: host.networkInterfaces(), platform: host.platform },
-        defaultPort: boot.view().defaultBootUrls[0] ? portOf(boot.view().defaultBootUrls[0]!.url) : undefined,
+        defaultPort: boot.port(),
       });
       // A node booted from this image will ask to join soon: watch closely for a while.
       if (result) monitor?.expectNode();

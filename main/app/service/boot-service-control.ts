@@ -17,6 +17,8 @@ export interface BootServiceControl {
   set(on: boolean, listen: string): Promise<BootServiceView>;
   /** Where a VM's NAT guest reaches the service (QEMU user networking, VirtualBox NAT), when it runs. */
   guestUrl(): string | null;
+  /** The port the service listens on, or will (the setting's) while it is off: the port its default boot URLs name. */
+  port(): number;
   /** The links for a network id, each with where it works (the same list as the service's own page). */
   links(netid: string): BootLinks;
   close(): Promise<void>;
@@ -50,13 +52,15 @@ export function createBootServiceControl(options: {
     }
   };
 
+  const guestUrl = () => (service ? `http://${NAT_GUEST_HOST}:${service.port}` : null);
+
   const view = (): BootServiceView => {
     const { host, port } = where();
     return {
       running: service !== null,
       url: service?.url ?? null,
       listen,
-      guestUrl: service ? `http://${NAT_GUEST_HOST}:${service.port}` : null,
+      guestUrl: guestUrl(),
       defaultBootUrls: defaultBootTargets({ ...options.hostFacts?.(), port }),
       openToLan: !isLoopbackHost(host),
       kernel,
@@ -113,7 +117,8 @@ export function createBootServiceControl(options: {
       }
       return view();
     },
-    guestUrl: () => (service ? `http://${NAT_GUEST_HOST}:${service.port}` : null),
+    guestUrl,
+    port: () => where().port,
     links(netid) {
       const networkId = parseBootNetworkId(netid);
       const { host, port } = where();
