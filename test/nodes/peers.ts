@@ -11,6 +11,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, X509Certificate } from 'node:crypto';
+import { parseCommand } from '../../main/core/zerotier/simulator/core0-stand-in.ts';
 
 export const REDIS_PORT = 6379;
 
@@ -179,29 +180,6 @@ export interface FakeCore0 extends Peer {
   readonly jobs: Record<string, unknown>[];
 }
 
-/** Parse RESP arrays of bulk strings (what clients send); returns the commands and the bytes consumed. */
-function parseCommands(buffer: Buffer): { commands: string[][]; used: number } {
-  const commands: string[][] = [];
-  let at = 0;
-  for (;;) {
-    const start = at;
-    const header = buffer.indexOf('\r\n', at);
-    if (header === -1 || buffer[at] !== 0x2a) return { commands, used: start };
-    const count = Number(buffer.toString('latin1', at + 1, header));
-    at = header + 2;
-    const args: string[] = [];
-    for (let i = 0; i < count; i++) {
-      const lineEnd = buffer.indexOf('\r\n', at);
-      if (lineEnd === -1) return { commands, used: start };
-      const length = Number(buffer.toString('latin1', at + 1, lineEnd));
-      if (buffer.length < lineEnd + 2 + length + 2) return { commands, used: start };
-      args.push(buffer.toString('utf8', lineEnd + 2, lineEnd + 2 + length));
-      at = lineEnd + 2 + length + 2;
-    }
-    commands.push(args);
-  }
-}
-
 const bulk = (value: string | null) => (value === null ? '$-1\r\n' : `$${Buffer.byteLength(value)}\r\n${value}\r\n`);
 
 /**
@@ -246,9 +224,10 @@ export async function startFakeCore0(options: FakeCore0Options): Promise<FakeCor
     let pending = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);
-      const { commands, used } = parseCommands(pending);
-      pending = pending.subarray(used);
-      for (const [name = '', ...args] of commands) {
+      // The demo's core0 stand-in parses RESP the same way: one parser for both.
+      for (let parsed = parseCommand(pending); parsed; parsed = parseCommand(pending)) {
+        pending = pending.subarray(parsed.used);
+        const [name = '', ...args] = parsed.args;
         const command = name.toUpperCase();
         if (command === 'AUTH') {
           authed = args[0] === options.password;
@@ -321,9 +300,10 @@ export async function startRecordingPeer(address: string, options: { tls?: Certi
     socket.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       pending = Buffer.concat([pending, chunk]);
-      const { commands, used } = parseCommands(pending);
-      pending = pending.subarray(used);
-      for (const [name = '', ...args] of commands) {
+      // The demo's core0 stand-in parses RESP the same way: one parser for both.
+      for (let parsed = parseCommand(pending); parsed; parsed = parseCommand(pending)) {
+        pending = pending.subarray(parsed.used);
+        const [name = '', ...args] = parsed.args;
         if (name.toUpperCase() !== 'AUTH') socket.write('-NOAUTH Authentication required.\r\n');
         else socket.write(options.authReply ? options.authReply(args.at(-1) ?? '') : '+OK\r\n');
       }
