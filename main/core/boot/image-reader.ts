@@ -12,10 +12,9 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { InvalidInputError } from '../../common/errors.ts';
 import { quote, type NetworkId } from '../../common/validate.ts';
+import { STAGE1_FILE } from './image.ts';
 import { FIRST_DESCRIPTOR_BLOCK, ISO_BLOCK } from './iso9660.ts';
 
-/** The stage-1 script's name in the ISO 9660 root (image.ts). */
-export const STAGE1_FILE = 'AUTOEXEC.IPXE';
 /** Scripts are a few KiB; anything bigger is not ours. */
 const MAX_SCRIPT_BYTES = 64 * 1024;
 /** Descriptors to look through for the El Torito boot record before giving up (real images have 2-4). */

@@ -48,6 +48,9 @@ export interface BootImage {
   esp: Layout;
 }
 
+/** The stage-1 script's name in the ISO 9660 root (isolinux hands it to iPXE; image-reader.ts reads it back). */
+export const STAGE1_FILE = 'AUTOEXEC.IPXE';
+
 export const ISOLINUX_CFG = [
   '# g8boot: start iPXE, which runs autoexec.ipxe (handed over as its initrd).',
   'DEFAULT ipxe',
@@ -102,7 +105,7 @@ export function planBootImage(files: BootFiles, options: BootImageOptions): Boot
       { name: 'ISOLINUX.CFG', data: ISOLINUX_CFG_BYTES },
       { name: 'IPXE.LKRN', data: files.lkrn },
       { name: 'BOOT.CAT', data: catalog },
-      { name: 'AUTOEXEC.IPXE', data: script },
+      { name: STAGE1_FILE, data: script },
       // The ESP's bytes are the FAT plan's segments, placed below.
       { name: 'ESP.IMG', size: fat.size },
     ],
