@@ -110,14 +110,10 @@ class Reporter {
   }
 }
 
-/** A buffer of `bytes` whose start is aligned for O_DIRECT on `handle` (found by reading 4 KiB at offset 0). */
-async function alignedBuffer(handle: FileHandle, bytes: number, direct: boolean): Promise<Buffer> {
-  const raw = Buffer.allocUnsafeSlow(bytes + ALIGN);
-  const shift = await alignedShift(handle, raw, direct);
-  return raw.subarray(shift, shift + bytes);
-}
-
-/** The offset inside `raw` at which a buffer is aligned for O_DIRECT on `handle` (0 without O_DIRECT). */
+/**
+ * The offset inside `raw` at which a buffer is aligned for O_DIRECT on `handle` (0 without O_DIRECT), found by
+ * reading 4 KiB at offset 0. Chunks are whole 4 KiB blocks, so one probe aligns every chunk-sized slice after it.
+ */
 async function alignedShift(handle: FileHandle, raw: Buffer, direct: boolean): Promise<number> {
   if (!direct) return 0;
   // malloc aligns to 16 bytes: one of these shifts lands on a 4 KiB boundary (EINVAL means misaligned).
@@ -387,8 +383,9 @@ async function verify(options: BurnOptions, report: Reporter, chunk: number, reg
     if (!direct && !regular && platform === 'linux') await dropDeviceCache(options);
     // Several reads in flight: the drive (or the loop device's worker) always has the next one queued.
     const depth = 3;
-    const deviceBuffers: Buffer[] = [];
-    for (let i = 0; i < depth; i++) deviceBuffers.push(await alignedBuffer(handle, chunk, direct));
+    const raw = Buffer.allocUnsafeSlow(depth * chunk + ALIGN);
+    const shift = await alignedShift(handle, raw, direct);
+    const deviceBuffers = Array.from({ length: depth }, (_, i) => raw.subarray(shift + i * chunk, shift + (i + 1) * chunk));
     const expectedBuffers = Array.from({ length: depth }, () => Buffer.allocUnsafeSlow(chunk));
     const readAt = (pos: number, i: number) => {
       const length = Math.min(chunk, total - pos);
