@@ -66,12 +66,16 @@ export const v4AssignMode = v.pipe(
 export function parseAnswer<T extends v.GenericSchema>(schema: T, body: unknown, service: string, what: string): v.InferOutput<T> {
   const result = v.safeParse(schema, body);
   if (result.success) return result.output;
-  // Built from what was expected and where, never from valibot's message: it quotes the received value,
-  // and a misbehaving server may echo the request's token back.
-  const issue = result.issues[0];
-  const path = v.getDotPath(issue);
-  const where = path ? ` at ${path}` : '';
-  throw badAnswer(service, what, `expected ${(issue.expected ?? issue.type).toLowerCase()}${where}`);
+  throw badAnswer(service, what, expectedWhere(result.issues[0], null));
+}
+
+/**
+ * What was expected and where (`item` prefixes the index of a list's item), never valibot's message: it quotes
+ * the received value, and a misbehaving server may echo the request's token back.
+ */
+function expectedWhere(issue: v.GenericIssue, item: number | null): string {
+  const where = [item === null ? '' : String(item), v.getDotPath(issue) ?? ''].filter(Boolean).join('.');
+  return `expected ${(issue.expected ?? issue.type).toLowerCase()}${where ? ` at ${where}` : ''}`;
 }
 
 /**
@@ -91,10 +95,7 @@ export function convertEach<T extends v.GenericSchema, R>(
   const out: R[] = new Array<R>(items.length);
   for (let i = 0; i < items.length; i++) {
     const result = v.safeParse(schema, items[i]);
-    if (!result.success) {
-      const path = v.getDotPath(result.issues[0]);
-      throw badAnswer(service, what, `expected ${(result.issues[0].expected ?? result.issues[0].type).toLowerCase()} at ${i}${path ? `.${path}` : ''}`);
-    }
+    if (!result.success) throw badAnswer(service, what, expectedWhere(result.issues[0], i));
     out[i] = convert(result.output);
     items[i] = undefined;
   }
