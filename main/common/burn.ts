@@ -74,6 +74,11 @@ export function driveLabel(drive: Pick<DriveView, 'device' | 'description' | 'si
   return `${drive.description}, ${formatDriveSize(drive.sizeBytes)} (${drive.device})`;
 }
 
+/** What to do with a written and verified stick, as every face says it: unplug it when it was ejected. */
+export function afterBurnWords(ejected: boolean): string {
+  return ejected ? 'It is ejected: unplug it and boot a machine from it.' : 'Boot a machine from it.';
+}
+
 /** Progress from bytes done over elapsed time. */
 export function rateAndEta(done: number, total: number, elapsedMs: number): { bytesPerSecond: number; etaSeconds: number | null } {
   if (elapsedMs <= 0 || done <= 0) return { bytesPerSecond: 0, etaSeconds: null };

@@ -1,14 +1,13 @@
 /** The notification at the end of a stick write: verified (unplug it and boot), or what failed and what to do. */
-import { driveLabel, WINDOWS_FORMAT_WARNING, type BurnStatusView } from '../../common/burn.ts';
+import { afterBurnWords, driveLabel, WINDOWS_FORMAT_WARNING, type BurnStatusView } from '../../common/burn.ts';
 import type { NotificationModel } from './notifier.ts';
 
 export function burnNotification(status: BurnStatusView, platform: NodeJS.Platform): NotificationModel | null {
   const click = { type: 'navigate', view: 'boot' } as const;
   if (status.state === 'verified') {
-    const ejected = status.result?.ejected ? 'It is ejected: unplug it and boot a machine from it.' : 'Boot a machine from it.';
     return {
       title: 'USB stick written and verified',
-      body: [`${driveLabel(status)}. ${ejected}`, ...(platform === 'win32' ? [WINDOWS_FORMAT_WARNING] : [])].join(' '),
+      body: [`${driveLabel(status)}. ${afterBurnWords(status.result?.ejected ?? false)}`, ...(platform === 'win32' ? [WINDOWS_FORMAT_WARNING] : [])].join(' '),
       click,
     };
   }

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { InvalidInputError, serializeError, G8bootError, ExitCode } from '../../common/errors.ts';
-import { BURN_STEP_WORDS, burnProgressText, driveLabel, formatDriveSize, type BurnProgress, type BurnResult, type DriveView } from '../../common/burn.ts';
+import { afterBurnWords, BURN_STEP_WORDS, burnProgressText, driveLabel, formatDriveSize, type BurnProgress, type BurnResult, type DriveView } from '../../common/burn.ts';
 import { bootUrlOption } from './boot-url-option.ts';
 import { printJson, printTable, say } from '../output.ts';
 
@@ -193,7 +193,7 @@ async function writeCommand(opts: BurnOptions): Promise<void> {
   }
   const secs = (s: number) => `${s.toFixed(s < 10 ? 2 : 1)} s`;
   say(`Wrote and verified ${driveLabel(drive)}: ${(result.bytes / 1048576).toFixed(1)} MiB in ${secs(result.writeSeconds)}, read back in ${secs(result.verifySeconds)} (SHA-256 ${result.sha256}).`);
-  say(result.ejected ? 'It is ejected: unplug it and boot a machine from it.' : result.ejectProblem ? `Note: ${result.ejectProblem}.` : 'Boot a machine from it.');
+  say(!result.ejected && result.ejectProblem ? `Note: ${result.ejectProblem}.` : afterBurnWords(result.ejected));
   for (const note of result.notes) say(note);
 }
 

@@ -4,7 +4,7 @@
  * Main re-checks the drive and does the writing; this only shows and asks.
  */
 import { useEffect, useRef, useState } from 'react';
-import { burnProgressText, driveLabel, formatDriveSize, WINDOWS_FORMAT_WARNING, type BurnImageRequest, type BurnStatusView, type DriveView } from '../../../../main/common/burn.ts';
+import { afterBurnWords, burnProgressText, driveLabel, formatDriveSize, WINDOWS_FORMAT_WARNING, type BurnImageRequest, type BurnStatusView, type DriveView } from '../../../../main/common/burn.ts';
 import type { AppState } from '../../../../main/common/ipc.ts';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { useCall } from '../../components/useCall.ts';
@@ -161,7 +161,7 @@ export function WriteStickDialog({ request, platform, onClose }: { request: Omit
           {status?.state === 'verified' && status.result ? (
             <div className="notice notice-ok" role="status">
               <p className="notice-title">
-                Written and verified: {driveLabel(status)}. {status.result.ejected ? 'It is ejected: unplug it and boot a machine from it.' : 'Boot a machine from it.'}
+                Written and verified: {driveLabel(status)}. {afterBurnWords(status.result.ejected)}
               </p>
               <p className="mono small-text">sha256 {status.result.sha256}</p>
               {status.result.ejectProblem && <p className="small-text">{status.result.ejectProblem}</p>}
