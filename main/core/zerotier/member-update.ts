@@ -3,8 +3,7 @@ import { InvalidInputError } from '../../common/errors.ts';
 import { quote } from '../../common/validate.ts';
 import { ZeroTierApiError } from './http.ts';
 import type { Member, MemberUpdate } from './types.ts';
-
-const MAX_LABEL = 255;
+import { MAX_LABEL_LENGTH } from './wire.ts';
 
 /** Returns the update with its fields checked; refuses an empty update and names/descriptions with control characters. */
 export function checkMemberUpdate(update: MemberUpdate): MemberUpdate {
@@ -27,8 +26,8 @@ export function checkMemberUpdate(update: MemberUpdate): MemberUpdate {
 
 function checkLabel(value: unknown, what: string): string {
   if (typeof value !== 'string') throw new InvalidInputError('E_INVALID_UPDATE', `The member ${what} must be text.`);
-  if (value.length > MAX_LABEL) {
-    throw new InvalidInputError('E_INVALID_UPDATE', `The member ${what} is ${value.length} characters long; the limit is ${MAX_LABEL}.`);
+  if (value.length > MAX_LABEL_LENGTH) {
+    throw new InvalidInputError('E_INVALID_UPDATE', `The member ${what} is ${value.length} characters long; the limit is ${MAX_LABEL_LENGTH}.`);
   }
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u.test(value)) {
     throw new InvalidInputError('E_INVALID_UPDATE', `The member ${what} ${quote(value)} contains a line break or control character.`);

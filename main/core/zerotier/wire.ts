@@ -102,7 +102,10 @@ export function convertEach<T extends v.GenericSchema, R>(
   return out;
 }
 
-/** Longest name or description kept from an API (what Central's own UI accepts); longer ones are cut, marked "…". */
+/**
+ * Longest name or description (what Central's own UI accepts): longer ones from an API are cut, marked "…";
+ * longer ones a person asks to set are refused (member-update.ts).
+ */
 export const MAX_LABEL_LENGTH = 255;
 
 /** A member's or network's name/description as stored and shown: at most MAX_LABEL_LENGTH characters. */
