@@ -356,7 +356,6 @@ async function unmountWriteVerifyEject(options: BurnOptions, chunk: number, memo
       ejected = result.code === 0;
       if (!ejected) ejectProblem = `could not eject ${drive.device} (${command[0]}: ${result.stderr.trim().slice(0, 200) || `exit ${result.code}`}); it is written and verified: remove it safely from your desktop`;
     } else if (isLoop(drive)) {
-      ejectProblem = null;
       notes.push(`${drive.device} is a loop device: left attached (detach it with losetup -d).`);
     } else {
       notes.push('Remove it safely from the taskbar before unplugging it.');
