@@ -9,7 +9,7 @@
 import type { Command } from 'commander';
 import { G8bootError, InvalidInputError } from '../../common/errors.ts';
 import { parseIntInRange, parseNetworkId, parseNodeId } from '../../common/validate.ts';
-import type { NodeRecord, NodeState } from '../../common/nodes.ts';
+import { needsAuthorization, type NodeRecord, type NodeState } from '../../common/nodes.ts';
 import type { Controller, ControllerFlags, JoinedNetwork, Member, Network } from '../../core/zerotier/index.ts';
 import { print, printJson, printTable, say } from '../output.ts';
 
@@ -121,7 +121,7 @@ async function setAuthorization(
       hint: '`g8boot zt members <nwid>` lists the members; those in state "waiting" asked to join.',
     });
   }
-  const [{ default: pLimit }, { memberNodeState }] = await Promise.all([import('p-limit'), import('../../core/nodes/records.ts')]);
+  const [{ default: pLimit }, { memberNodeState, memberRecord }] = await Promise.all([import('p-limit'), import('../../core/nodes/records.ts')]);
   await withController(options, async (controller) => {
     let targets: string[] = requested;
     const members = requested.length > 0 || options.allWaiting ? await controller.listMembers(nwid) : [];
@@ -138,9 +138,9 @@ async function setAuthorization(
     }
     if (options.allWaiting) {
       const records = await knownRecords(nwid);
-      // Every member that asked to join recently and is not authorized, this computer's own node included (its row
-      // reads "this-computer", yet it waits like the others): judged alike, whatever an earlier sweep recorded.
-      const asking = (m: Member) => memberNodeState(m, Date.now(), records.get(m.nodeId), { thisComputer: false }) === 'waiting';
+      // The one rule of what "Authorize all waiting" authorizes (this computer's own node included), as the app uses.
+      const now = Date.now();
+      const asking = (m: Member) => needsAuthorization(memberRecord(m, now, records.get(m.nodeId)), now);
       const waiting = members.filter(asking).map((m) => m.nodeId);
       targets = [...new Set([...requested, ...waiting])];
       if (targets.length === 0) say(`No member of ${nwid} is waiting for authorization.`);

@@ -65,13 +65,18 @@ export function nextRecord(prev: NodeRecord | undefined, member: Member, probe: 
 }
 
 /**
- * A member's lifecycle state from what the controller says and, when g8boot has a record of it, what that record
- * adds (its last probe, if the address is the same; when it appeared): how `zt members`, `authorize` and
- * `--all-waiting` name members with the words `nodes` and the app use, without probing.
+ * A member's record from what the controller says and, when g8boot has a record of it, what that record adds (its
+ * last probe, if the address is the same; when it appeared), without probing: what `authorize --all-waiting`
+ * judges with `needsAuthorization`, as the app and the tray do.
  */
-export function memberNodeState(member: Member, now: number, known?: NodeRecord, context: RecordContext = {}): NodeState {
+export function memberRecord(member: Member, now: number, known?: NodeRecord, context: RecordContext = {}): NodeRecord {
   const held = known?.probe && known.probe.address !== null && known.probe.address === usableAddress(member) ? known.probe : null;
-  return nextRecord(known, member, membershipFinding(member, { now: () => now }) ?? held, now, context).state;
+  return nextRecord(known, member, membershipFinding(member, { now: () => now }) ?? held, now, context);
+}
+
+/** A member's lifecycle state (see memberRecord): how `zt members` and `authorize` name members with the words `nodes` and the app use. */
+export function memberNodeState(member: Member, now: number, known?: NodeRecord, context: RecordContext = {}): NodeState {
+  return memberRecord(member, now, known, context).state;
 }
 
 /**
