@@ -7,7 +7,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { G8bootError, InvalidInputError } from '../../common/errors.ts';
-import { quote, type NetworkId } from '../../common/validate.ts';
+import { isNetworkId, quote, type NetworkId } from '../../common/validate.ts';
 import type { G8bootDirs } from '../paths.ts';
 import { nameTaken, rethrowIfNoSpace, vmNotFound } from './errors.ts';
 import { readJsonFile, writeJsonAtomic } from './json-file.ts';
@@ -53,7 +53,7 @@ const NetworkSchema = v.variant('kind', [
 const RecordSchema = v.object({
   name: v.pipe(v.string(), v.regex(NAME)),
   hypervisor: v.picklist(HYPERVISORS),
-  netid: v.nullable(v.pipe(v.string(), v.regex(/^[0-9a-f]{16}$/))),
+  netid: v.nullable(v.pipe(v.string(), v.check((s: string) => isNetworkId(s), 'expected a network id (16 hex digits)'))),
   bootUrl: v.nullable(v.string()),
   firmware: v.picklist(['bios', 'uefi']),
   media: v.picklist(['cd', 'disk']),
