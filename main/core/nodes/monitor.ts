@@ -19,9 +19,9 @@ import type { Controller, Member } from '../zerotier/types.ts';
 import { createInventory } from './inventory.ts';
 import { createPolicyEngine, DEFAULT_VERIFY_WITHIN_MS, type PendingVerification, type PolicyDecision } from './policy.ts';
 import { probeAll, type ProbeAllOptions } from './probe-all.ts';
-import { membershipFinding, probeAddress, probeNode, REDIS_PORT } from './probe.ts';
+import { probeNode, REDIS_PORT } from './probe.ts';
 import type { CredentialSource, RedisCredentials } from './credentials.ts';
-import { describeNode, HISTORY_LIMIT, nextRecord, usableAddress } from './records.ts';
+import { describeNode, HISTORY_LIMIT, nextRecord, standingProbe, usableAddress } from './records.ts';
 import { transitions } from './transitions.ts';
 import { vmHintsFor } from './vm-hints.ts';
 
@@ -348,8 +348,7 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
     if (!prev || !running) return;
     const at = now();
     lastMember.set(member.nodeId, member);
-    const held = prev.probe?.address != null && prev.probe.address === probeAddress(member) ? prev.probe : null;
-    const record = nextRecord(prev, member, probe ?? membershipFinding(member, { port, now }) ?? held, at);
+    const record = nextRecord(prev, member, probe ?? standingProbe(prev, member, { port, now }), at);
     if (record.state === prev.state && usableAddress(record) === usableAddress(prev) && record.probe?.state === prev.probe?.state) return;
     inventory.put(record);
     focusedAt.set(member.nodeId, performance.now());
@@ -433,10 +432,7 @@ export function createMonitor(options: MonitorOptions): NodeMonitor {
   const applyMember = async (member: Member): Promise<NodeRecord> => {
     const at = now();
     const prev = inventory.get(member.nodeId);
-    const known = membershipFinding(member, { port, now });
-    // Same address: the last probe still holds. A new address has none yet: the next sweep says.
-    const previous = prev?.probe?.address != null && prev.probe.address === probeAddress(member) ? prev.probe : null;
-    const record = nextRecord(prev, member, known ?? previous, at);
+    const record = nextRecord(prev, member, standingProbe(prev, member, { port, now }), at);
     inventory.put(record);
     lastMember.set(member.nodeId, member);
     await inventory.save();

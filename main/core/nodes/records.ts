@@ -3,7 +3,7 @@ import { isIPv4 } from 'node:net';
 import { nodeState, type NodeState } from '../../common/node-states.ts';
 import type { NodeHistoryEntry, NodeRecord, ProbeResult, TrustedCertificate, VmHint } from '../../common/nodes.ts';
 import type { Member } from '../zerotier/types.ts';
-import { membershipFinding, probeAddress } from './probe.ts';
+import { membershipFinding, probeAddress, type ProbeOptions } from './probe.ts';
 
 /** Entries kept per node; older ones are dropped. */
 export const HISTORY_LIMIT = 50;
@@ -70,8 +70,17 @@ export function nextRecord(prev: NodeRecord | undefined, member: Member, probe: 
  * judges with `needsAuthorization`, as the app and the tray do.
  */
 export function memberRecord(member: Member, now: number, known?: NodeRecord, context: RecordContext = {}): NodeRecord {
-  const held = known?.probe && known.probe.address !== null && known.probe.address === usableAddress(member) ? known.probe : null;
-  return nextRecord(known, member, membershipFinding(member, { now: () => now }) ?? held, now, context);
+  return nextRecord(known, member, standingProbe(known, member, { now: () => now }), now, context);
+}
+
+/**
+ * A member's probe when it is not probed now: what its membership says (not authorized, no address yet), else its
+ * last probe while the address is the same (a new address has none yet: the next probe says). Null: none holds.
+ */
+export function standingProbe(prev: NodeRecord | undefined, member: Member, options: Pick<ProbeOptions, 'port' | 'now'> = {}): ProbeResult | null {
+  const finding = membershipFinding(member, options);
+  if (finding) return finding;
+  return prev?.probe && prev.probe.address !== null && prev.probe.address === probeAddress(member) ? prev.probe : null;
 }
 
 /** A member's lifecycle state (see memberRecord): how `zt members` and `authorize` name members with the words `nodes` and the app use. */
