@@ -11,8 +11,7 @@
  * The format is conf's (tab-indented JSON), so conf and electron-store read what this writes.
  */
 import { renameSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { temporaryPathBeside } from '../atomic-file.ts';
 import { setAside, setAsideIfCorrupt, wrongShapeOnTheWayTo } from './corrupt-file.ts';
 import { countLocalWrite, localWrites, withFileLock, withFileLockSync } from './file-lock.ts';
@@ -67,7 +66,7 @@ async function readStore(path: string, log: (line: string) => void): Promise<Jso
 const MAX_ATTEMPTS = 5;
 
 export async function updateStoreFile(path: string, key: string, change: (current: unknown) => unknown, log: (line: string) => void): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  // The store's directory is made by taking the lock (file-lock.ts creates it for a first write).
   await withFileLock(path, async () => {
     for (let attempt = 1; ; attempt++) {
       const seen = localWrites(path);
