@@ -121,6 +121,11 @@ export function reachOf(urlOrHost: string, known: readonly KnownAddress[] = []):
   return { reach: 'public', where: WHERE.public };
 }
 
+/** A URL's host as an address: an IPv6 host without the brackets URL.hostname keeps ("fd00::1"). */
+export function urlHost(url: string): string {
+  return new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+}
+
 /** The port a base URL points at (its explicit port, or the scheme's). */
 export function portOf(url: string): number {
   const u = new URL(url);

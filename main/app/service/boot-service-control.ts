@@ -4,7 +4,7 @@
  */
 import { G8bootError, serializeError } from '../../common/errors.ts';
 import type { BootEventView, BootLinks, BootServiceView } from '../../common/ipc.ts';
-import { DEFAULT_BOOT_SERVICE_PORT, NAT_GUEST_HOST } from '../../common/boot-url.ts';
+import { DEFAULT_BOOT_SERVICE_PORT, NAT_GUEST_HOST, urlHost } from '../../common/boot-url.ts';
 import { isLoopbackHost, parseBootNetworkId, parseListenAddress } from '../../common/validate.ts';
 import { bootLinks } from '../../core/boot/boot-links.ts';
 import { defaultBootTargets, serviceImageTargets, thisComputerUrl, type BootHostFacts } from '../../core/boot/boot-targets.ts';
@@ -124,7 +124,7 @@ export function createBootServiceControl(options: {
       const { host, port } = where();
       // What the service hands this computer (it downloads through loopback, or the address it listens on).
       const downloadBase = thisComputerUrl(host, port);
-      const arrivedOn = new URL(downloadBase).hostname.replace(/^\[(.*)\]$/, '$1');
+      const arrivedOn = urlHost(downloadBase);
       const imageTargets = serviceImageTargets({ ...options.hostFacts?.(), arrivedOn, port, listenHost: host });
       return bootLinks({ networkId, downloadBase, imageTargets, publicUrl: null, port });
     },

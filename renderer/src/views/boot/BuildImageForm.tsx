@@ -6,7 +6,7 @@
  * Main asks where to save, then builds; `build-progress` events drive the progress bar.
  */
 import { useEffect, useState } from 'react';
-import { parseBootUrl, parseNodeKernelUrl, reachOf, type BootTarget, type KnownAddress } from '../../../../main/common/boot-url.ts';
+import { DEFAULT_BOOT_SERVICE_PORT, parseBootUrl, parseNodeKernelUrl, portOf, reachOf, urlHost, type BootTarget, type KnownAddress } from '../../../../main/common/boot-url.ts';
 import type { BootServiceView, BuildImageRequest, BuildImageResult, VmView } from '../../../../main/common/ipc.ts';
 import { parseBootNetworkId, parseHttpUrl } from '../../../../main/common/validate.ts';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
@@ -46,7 +46,7 @@ const bootUrlLines = (text: string) => text.split(/\r?\n/).map((l) => l.trim()).
 
 /** Where each boot URL line works, knowing this computer's own addresses (from the defaults). */
 function placesOf(text: string, defaults: readonly BootTarget[]): { line: string; where: string; reach: BootTarget['reach'] | 'invalid' }[] {
-  const known: KnownAddress[] = defaults.map((t) => ({ address: new URL(t.url).hostname.replace(/^\[(.*)\]$/, '$1'), place: { reach: t.reach, where: t.where } }));
+  const known: KnownAddress[] = defaults.map((t) => ({ address: urlHost(t.url), place: { reach: t.reach, where: t.where } }));
   return bootUrlLines(text).map((line) => {
     try {
       return { line, ...reachOf(parseHttpUrl(line, 'boot URL'), known) };
@@ -59,12 +59,12 @@ function placesOf(text: string, defaults: readonly BootTarget[]): { line: string
 export function BuildImageForm({ netid, onNetidChange, service, platform }: BuildImageFormProps) {
   const defaults = service.defaultBootUrls;
   const defaultText = defaults.map((t) => t.url).join('\n');
-  const lanAddresses = defaults.filter((t) => t.reach === 'lan').map((t) => new URL(t.url).hostname);
+  const lanAddresses = defaults.filter((t) => t.reach === 'lan').map((t) => urlHost(t.url));
   const [source, setSource] = useState<Source>('url');
   const [bootUrls, setBootUrls] = useState(defaultText);
   const [askLan, setAskLan] = useState(false);
   const openLan = useCall(async () => {
-    const port = new URL(defaults[0]?.url ?? 'http://10.0.2.2:8088').port || '8088';
+    const port = defaults[0] ? portOf(defaults[0].url) : DEFAULT_BOOT_SERVICE_PORT;
     await g8boot().updateSettings({ bootServiceListen: `0.0.0.0:${port}` });
     setAskLan(false);
   });
