@@ -10,7 +10,7 @@ export { NODE_STATES, NODE_STATE_WORDS, nodeState, type NodeState } from '../../
 export { memberNodeState, describeNode } from './records.ts';
 export { createInventory, type Inventory, type InventoryOptions } from './inventory.ts';
 export { membershipFinding, probeAddress, probeNode, probeRedis, REDIS_PORT, type ProbeOptions, type ProbeTarget } from './probe.ts';
-export { DEFAULT_CONCURRENCY, probeAll, type ProbeAllOptions } from './probe-all.ts';
+export { probeAll, type ProbeAllOptions } from './probe-all.ts';
 export { createSocketGauge, type SocketGauge } from './socket-gauge.ts';
 export {
   AUTHORIZATION_POLICIES,

@@ -6,8 +6,6 @@ import pLimit from 'p-limit';
 import { DEFAULT_PROBE_CONCURRENCY, type ProbeResult } from '../../common/nodes.ts';
 import { membershipFinding, probeNode, type ProbeOptions, type ProbeTarget } from './probe.ts';
 
-export const DEFAULT_CONCURRENCY = DEFAULT_PROBE_CONCURRENCY;
-
 export interface ProbeAllOptions extends ProbeOptions {
   /** Probes (so sockets) at once. Default 256 (DEFAULT_PROBE_CONCURRENCY). */
   concurrency?: number | undefined;
@@ -31,7 +29,7 @@ const REACH_FAILURES: ReadonlySet<string> = new Set(['timeout', 'unreachable']);
 
 /** Results in the order of `targets`. Never throws for a node: every failure is a state. */
 export async function probeAll(targets: readonly ProbeTarget[], options: ProbeAllOptions = {}): Promise<ProbeResult[]> {
-  const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
+  const limit = pLimit(options.concurrency ?? DEFAULT_PROBE_CONCURRENCY);
   const { priority } = options;
   const order = targets.map((_, index) => index);
   // Stable: equal priorities keep their order. p-limit starts queued work in the order it was queued.
