@@ -17,10 +17,6 @@ import type { Host } from './host.ts';
 import { claimVmDirs, defaultVmName, listVmRecords, parseVmName, readVmRecord, removeVmDirs, vmNames, vmPaths, writeVmRecord } from './records.ts';
 import { HYPERVISORS, type BootMedia, type Detection, type Firmware, type Hypervisor, type NetworkMode, type QemuAccel, type VmRecord, type VmStatus } from './types.ts';
 
-/** Where `g8boot serve` listens by default; the default boot URL points the guest there. */
-/** The boot service's default port (one definition, in main/common/boot-url.ts). */
-export const BOOT_SERVICE_PORT = DEFAULT_BOOT_SERVICE_PORT;
-
 export const VM_DEFAULTS = { memoryMiB: 2048, cpus: 2, firmware: 'bios', media: 'cd' } as const;
 
 /** What a person asks for, as typed (CLI flags, form fields). */
@@ -207,7 +203,7 @@ export async function vmUp(request: VmUpRequest, options: VmUpOptions): Promise<
     const bootUrl = given
       ? (given.facts.stage1?.bootUrls[0] ?? null)
       : needsImage
-        ? (plan.bootUrl ?? `http://${await driver.hostAddressForGuest(plan.network)}:${BOOT_SERVICE_PORT}`)
+        ? (plan.bootUrl ?? `http://${await driver.hostAddressForGuest(plan.network)}:${DEFAULT_BOOT_SERVICE_PORT}`)
         : null;
     const record: VmRecord = {
       name,
