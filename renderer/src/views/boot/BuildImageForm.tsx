@@ -91,13 +91,20 @@ export function BuildImageForm({ netid, onNetidChange, service, platform }: Buil
   const places = placesOf(bootUrls, defaults);
   const wantsLan = places.some((p) => p.reach === 'lan');
 
-  const submit = async () => {
-    const request = toRequest(netid, source, bootUrls, kernelUrl, kernelArgs, kind, lanAddresses);
+  /** The form as a request of this kind, or null with what is wrong shown (before any dialog opens). */
+  const checkedRequest = (requestKind: BuildImageRequest['kind']): BuildImageRequest | null => {
+    const request = toRequest(netid, source, bootUrls, kernelUrl, kernelArgs, requestKind, lanAddresses);
     if (!('netid' in request)) {
       setInvalid(request);
-      return;
+      return null;
     }
     setInvalid(null);
+    return request;
+  };
+
+  const submit = async () => {
+    const request = checkedRequest(kind);
+    if (!request) return;
     setResult(null);
     setProgress(null);
     setBootedVm(null);
@@ -107,14 +114,10 @@ export function BuildImageForm({ netid, onNetidChange, service, platform }: Buil
     else if (built) setResult({ ...built, kind: request.kind });
   };
 
-  /** Write to USB stick…: the same request (a hybrid image), checked here first like Build and save. */
+  /** Write to USB stick…: the same request (a hybrid image), checked like Build and save. */
   const openWriteStick = () => {
-    const request = toRequest(netid, source, bootUrls, kernelUrl, kernelArgs, 'hybrid', lanAddresses);
-    if (!('netid' in request)) {
-      setInvalid(request);
-      return;
-    }
-    setInvalid(null);
+    const request = checkedRequest('hybrid');
+    if (!request) return;
     const { kind: _kind, ...rest } = request;
     setStickRequest(rest);
   };
