@@ -40,7 +40,7 @@ import { isKnownOffNetwork } from '../../common/this-computer.ts';
 import { createMonitor, exportNodes, readPasswordFile, type KeyValueStore, type NodeMonitor, type RedisCredentials } from '../../core/nodes/index.ts';
 import { g8bootDirs } from '../../core/paths.ts';
 import { defaultHost, type Host } from '../../core/vm/index.ts';
-import { startJoin, waitOrUndoJoin, type Network } from '../../core/zerotier/index.ts';
+import { readThisComputer, startJoin, waitOrUndoJoin, withLocalService, type Network } from '../../core/zerotier/index.ts';
 import { VERSION } from '../../core/version.ts';
 import { checkExternalUrl } from '../desktop/external-links.ts';
 import { openAppSettings } from '../settings/app-settings.ts';
@@ -53,7 +53,6 @@ import { createBurnControl } from './burn-control.ts';
 import type { WriterProgram } from '../../core/burn/elevate.ts';
 import type { DriveHost } from '../../core/burn/drives.ts';
 import { openRedisPassword, openToken, sealRedisPassword, sealToken, secretStorage, type SecretCipher } from './secrets.ts';
-import { readThisMachine, withLocalService } from './this-machine.ts';
 import { createVmControl } from './vm-control.ts';
 
 export interface AppDeps {
@@ -233,7 +232,7 @@ export function createAppService(deps: AppDeps): AppService {
 
   const refreshThisMachine = async () => {
     if (!session) return;
-    const next = await readThisMachine(session.localService, settings.networkId());
+    const next = await readThisComputer(session.localService, settings.networkId());
     if (JSON.stringify(next) !== JSON.stringify(thisMachine)) {
       thisMachine = next;
       schedule('state');
