@@ -5,7 +5,7 @@ import Conf from 'conf';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openAppSettings, SETTINGS_FILE } from '../../main/app/settings/app-settings.ts';
 import { DEFAULT_SETTINGS, SCHEMA_VERSION } from '../../main/app/settings/schema.ts';
-import { createConfStore, recoveringStore, sharedStore } from '../../main/core/store/index.ts';
+import { createConfStore, openStoreFile } from '../../main/core/store/index.ts';
 
 describe('settings file', () => {
   let dir: string;
@@ -78,15 +78,14 @@ describe("the app's stores (electron-store = conf underneath) recover from damag
     const dir = await mkdtemp(join(tmpdir(), 'g8boot-app-store-'));
     try {
       const lines: string[] = [];
-      // What openElectronStore builds, over conf instead of electron-store (which needs Electron's binary).
-      const conf = new Conf<Record<string, unknown>>({ configName: 'nodes', cwd: dir });
-      const store = sharedStore(
-        recoveringStore({ path: conf.path, get: (k) => conf.get(k), set: (k, v) => conf.set(k, v), delete: (k) => conf.delete(k) }, (l) => lines.push(l)),
-        (l) => lines.push(l),
-      );
-      await writeFile(conf.path, '{"inventory":[1,2]}');
+      // What openElectronStore builds (openStoreFile), over conf instead of electron-store (which needs Electron's binary).
+      const store = openStoreFile(join(dir, 'nodes.json'), (l) => lines.push(l), () => {
+        const conf = new Conf<Record<string, unknown>>({ configName: 'nodes', cwd: dir });
+        return { path: conf.path, get: (k) => conf.get(k), set: (k, v) => conf.set(k, v), delete: (k) => conf.delete(k) };
+      });
+      await writeFile(store.path, '{"inventory":[1,2]}');
       store.set('inventory.8056c2e21c000001', { schemaVersion: 1, nodes: [] });
-      expect(JSON.parse(await readFile(conf.path, 'utf8'))).toEqual({ inventory: { '8056c2e21c000001': { schemaVersion: 1, nodes: [] } } });
+      expect(JSON.parse(await readFile(store.path, 'utf8'))).toEqual({ inventory: { '8056c2e21c000001': { schemaVersion: 1, nodes: [] } } });
       expect(lines.join('\n')).toMatch(/"inventory" holds an array where an object belongs\); it was moved to .*nodes\.json\.corrupt-/);
     } finally {
       await rm(dir, { recursive: true, force: true });

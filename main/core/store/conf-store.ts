@@ -6,10 +6,8 @@
 import { join, resolve } from 'node:path';
 import Conf from 'conf';
 import { g8bootDirs } from '../paths.ts';
-import { removeStrayTempFiles, setAsideIfCorrupt } from './corrupt-file.ts';
-import { recoveringStore } from './recovering-store.ts';
 import type { KeyValueStore } from './key-value-store.ts';
-import { sharedStore } from './shared-file.ts';
+import { openStoreFile } from './open-store.ts';
 
 export interface ConfStoreOptions {
   /** File name without `.json`. Default `nodes`. */
@@ -24,17 +22,11 @@ export function createConfStore(options: ConfStoreOptions = {}): KeyValueStore {
   const log = options.log ?? ((line: string) => process.stderr.write(`g8boot: ${line}\n`));
   const name = options.name ?? 'nodes';
   const cwd = resolve(options.cwd ?? g8bootDirs().data);
-  const file = join(cwd, `${name}.json`);
-  // Before conf opens it: conf reads the file while constructing when it has defaults or migrations.
-  removeStrayTempFiles(file, log);
-  setAsideIfCorrupt(file, log);
-  // Compact JSON: conf's default indents with tabs, which made a large inventory half whitespace (the app's
-  // electron-store may still write it indented; both read either).
-  const conf = new Conf<Record<string, unknown>>({ configName: name, cwd, serialize: (value) => JSON.stringify(value) });
-  const { path } = conf;
   // Shared with the other processes that write the same file (the app, another CLI): one writer at a time.
-  return sharedStore(
-    recoveringStore({ path, get: (key) => conf.get(key), set: (key, value) => conf.set(key, value), delete: (key) => conf.delete(key) }, log),
-    log,
-  );
+  return openStoreFile(join(cwd, `${name}.json`), log, () => {
+    // Compact JSON: conf's default indents with tabs, which made a large inventory half whitespace (the app's
+    // electron-store may still write it indented; both read either).
+    const conf = new Conf<Record<string, unknown>>({ configName: name, cwd, serialize: (value) => JSON.stringify(value) });
+    return { path: conf.path, get: (key) => conf.get(key), set: (key, value) => conf.set(key, value), delete: (key) => conf.delete(key) };
+  });
 }
