@@ -1,6 +1,6 @@
 /** How fresh the list is: when the last sweep ran, how often, and whether ZeroTier stopped answering. */
 import type { MonitorStatus, NodeRecord } from '../../../../main/common/ipc.ts';
-import { needsCredentials } from '../../../../main/common/nodes.ts';
+import { needsAuthorization, needsCredentials } from '../../../../main/common/nodes.ts';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { useNow } from '../../components/useNow.ts';
 import { serializedErrorText } from '../../data/error-text.ts';
@@ -13,7 +13,8 @@ export function MonitorSummary({ monitor, nodes }: { monitor: MonitorStatus | nu
   let lost = 0;
   let attention = 0;
   for (const node of nodes) {
-    if (node.state === 'waiting') waiting++;
+    // Counted as the tray and "Authorize all waiting" count it: this computer's own node too, when it waits.
+    if (needsAuthorization(node, now)) waiting++;
     else if (node.state === 'ready') ready++;
     else if (node.state === 'lost') lost++;
     // Redis is there, but a password or the person's trust is missing (counted as the tray counts it).

@@ -1,6 +1,7 @@
 /** The nodes on the watched network: filter, sort, authorize, rename, copy, export, and what happened lately. */
 import { useCallback, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import type { AppState, MonitorEvent, NodeRecord, View } from '../../../../main/common/ipc.ts';
+import { needsAuthorization } from '../../../../main/common/nodes.ts';
 import { useAnnounce } from '../../components/Announcer.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
@@ -50,7 +51,8 @@ export function NodesView({ state, nodes, activity, highlight, goTo }: NodesView
     () => sortNodes(nodes.filter((n) => matchesKind(n, kind) && matchesText(n, filterText)), sort),
     [nodes, kind, filterText, sort],
   );
-  const waiting = useMemo(() => nodes.filter((n) => n.state === 'waiting').length, [nodes]);
+  // What "Authorize all waiting" authorizes (this computer's own node too, when it waits), counted as main counts it.
+  const waiting = useMemo(() => nodes.filter((n) => needsAuthorization(n)).length, [nodes]);
   const selected = selectedId ? nodes.find((n) => n.nodeId === selectedId) : undefined;
 
   const onSort = useCallback((key: SortKey) => setSort((s) => ({ key, descending: s.key === key ? !s.descending : false })), []);
