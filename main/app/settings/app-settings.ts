@@ -59,17 +59,18 @@ export function openAppSettings(store: KeyValueStore, log: (line: string) => voi
   let networkId = normalized.networkId;
   let redisCredentials = normalized.redisCredentials;
 
+  /** A key with a value is written; one without (null, no networks' credentials) is removed from the file. */
+  const put = (key: string, value: unknown) => (value ? store.set(key, value) : store.delete(key));
+  const putRedisCredentials = () => put('redisCredentials', Object.keys(redisCredentials).length > 0 ? redisCredentials : null);
+
   if (migrated || (normalized.problems.length > 0 && !newer)) {
     if (migrated) log(`settings: migrated ${store.path} from schema ${from} to ${SCHEMA_VERSION}`);
     for (const key of LEGACY_KEYS) store.delete(key);
     store.set('schemaVersion', SCHEMA_VERSION);
     store.set('settings', settings);
-    if (controller) store.set('controller', controller);
-    else store.delete('controller');
-    if (networkId) store.set('networkId', networkId);
-    else store.delete('networkId');
-    if (Object.keys(redisCredentials).length > 0) store.set('redisCredentials', redisCredentials);
-    else store.delete('redisCredentials');
+    put('controller', controller);
+    put('networkId', networkId);
+    putRedisCredentials();
   }
 
   return {
@@ -97,21 +98,18 @@ export function openAppSettings(store: KeyValueStore, log: (line: string) => voi
     controller: () => controller,
     setController(value) {
       controller = value;
-      if (value) store.set('controller', value);
-      else store.delete('controller');
+      put('controller', value);
     },
     networkId: () => networkId,
     setNetworkId(value) {
       networkId = value;
-      if (value) store.set('networkId', value);
-      else store.delete('networkId');
+      put('networkId', value);
     },
     redisCredentials: (id) => redisCredentials[id] ?? null,
     setRedisCredentials(id, value) {
       const { [id]: _previous, ...others } = redisCredentials;
       redisCredentials = value ? { ...others, [id]: value } : others;
-      if (Object.keys(redisCredentials).length > 0) store.set('redisCredentials', redisCredentials);
-      else store.delete('redisCredentials');
+      putRedisCredentials();
     },
     welcomed: () => store.get('welcomed') === true,
     markWelcomed: () => store.set('welcomed', true),
