@@ -4,13 +4,14 @@
  */
 import { useState } from 'react';
 import type { AppState, RedisCredentialsUpdate, RedisCredentialsView } from '../../../../main/common/ipc.ts';
+import { PROBE_STATE_WORDS } from '../../../../main/common/nodes.ts';
 import { useAnnounce } from '../../components/Announcer.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { useCall } from '../../components/useCall.ts';
 import { g8boot } from '../../data/bridge.ts';
 
 const SOURCE_WORDS: Record<RedisCredentialsView['password'], string> = {
-  none: 'No password is set: nodes that want one are reported as "Needs password".',
+  none: `No password is set: nodes that want one are reported as "${PROBE_STATE_WORDS['auth-required'].label}".`,
   stored: 'A password is set (stored encrypted by your system keyring).',
   file: 'The password is read from a JWT file before each check:',
 };
