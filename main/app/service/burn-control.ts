@@ -41,9 +41,10 @@ export function createBurnControl(options: BurnControlOptions) {
   async function writeClaimed(request: BurnImageRequest, own: AbortController): Promise<BurnResult> {
     const spec = parseBootMediaRequest({ netid: request.netid, bootUrls: request.bootUrls, kernelUrl: request.kernelUrl, kernelArgs: request.kernelArgs });
     const image = planBootMedia(await loadToolchain(options.toolchainDir), spec, options.env);
+    const stickImage = { kind: 'layout', layout: image.layout, name: imageFileName(spec.networkId, 'usb') } as const;
     const named = namedDevices(options.env).includes(request.device);
     // The same checks as the CLI's --device: the renderer's pick is not trusted to be a stick.
-    const { drive, source } = await checkBurn(request.device, { kind: 'layout', layout: image.layout, name: imageFileName(spec.networkId, 'usb') }, host);
+    const { drive, source } = await checkBurn(request.device, stickImage, host);
     if (drive.bus === 'loop' && !named) {
       await source.close();
       throw new G8bootError('E_DRIVE_REFUSED', `${drive.device} is a loop device, not a stick.`, { hint: 'Name it in G8BOOT_BURN_DEVICES to write it on purpose.' });
@@ -58,7 +59,7 @@ export function createBurnControl(options: BurnControlOptions) {
       }
       const result = await burn({
         drive,
-        image: { kind: 'layout', layout: image.layout, name: imageFileName(spec.networkId, 'usb') },
+        image: stickImage,
         source,
         eject: true,
         signal: own.signal,
